@@ -1,0 +1,111 @@
+import type { ColumnType } from '../../metadata/column-type.js'
+import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
+import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
+import type { Dialect } from '../dialect.js'
+import type { OrmError } from '../../errors/orm-error.js'
+import { toPostgresError } from './postgres-errors.js'
+
+const COLUMN_SQL: Record<ColumnType, string> = {
+  text: 'text',
+  integer: 'integer',
+  bigint: 'bigint',
+  real: 'double precision',
+  boolean: 'boolean',
+  date: 'timestamptz',
+  json: 'jsonb',
+  uuid: 'uuid',
+}
+
+/** @internal The element type used to cast array parameters (`$1::int4[]`). */
+export const ARRAY_ELEMENT_SQL: Record<ColumnType, string> = {
+  text: 'text',
+  integer: 'int4',
+  bigint: 'int8',
+  real: 'float8',
+  boolean: 'bool',
+  date: 'timestamptz',
+  json: 'jsonb',
+  uuid: 'uuid',
+}
+
+/** @internal PostgreSQL spelling: identity ids, timestamptz dates, jsonb documents. */
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgres'
+  readonly supportsPartialIndexes = true
+
+  placeholder(position: number): string {
+    return `$${position}`
+  }
+
+  quote(identifier: string): string {
+    return `"${identifier.replace(/"/g, '""')}"`
+  }
+
+  encode(type: ColumnType, value: unknown): unknown {
+    if (value === undefined || value === null) return null
+    switch (type) {
+      case 'date':
+        return (value as Date).toISOString()
+      case 'json':
+        // Stringified here: pg would turn a top-level array into a PostgreSQL array literal.
+        return JSON.stringify(value)
+      case 'bigint':
+        return String(value)
+      default:
+        return value
+    }
+  }
+
+  decode(type: ColumnType, raw: unknown): unknown {
+    if (raw === null || raw === undefined) return undefined
+    // int8 arrives as a string so that no precision is lost; integer columns are int4.
+    if (type === 'bigint') return BigInt(raw as string)
+    return raw
+  }
+
+  encodeLoose(value: unknown): unknown {
+    if (value instanceof Date) return value.toISOString()
+    if (typeof value === 'bigint') return String(value)
+    return value ?? null
+  }
+
+  inList(column: string, type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
+    // One array parameter keeps the statement text (and its prepared plan) the same for any list length.
+    return `${column} = ANY(${bind(values)}::${ARRAY_ELEMENT_SQL[type]}[])`
+  }
+
+  createTableSql(meta: EntityMetadata): string {
+    const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
+    return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')})`
+  }
+
+  addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    // Added as nullable: existing rows have no value; the ORM enforces required-ness on writes.
+    return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN IF NOT EXISTS ${this.#columnSql(meta, column, false)}`
+  }
+
+  createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    return (
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
+      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})`
+    )
+  }
+
+  limitOffsetSql(limit: string | undefined, offset: string | undefined): string {
+    return `${limit === undefined ? '' : ` LIMIT ${limit}`}${offset === undefined ? '' : ` OFFSET ${offset}`}`
+  }
+
+  toOrmError(error: unknown, registry: MetadataRegistry): OrmError {
+    return toPostgresError(error, registry)
+  }
+
+  #columnSql(meta: EntityMetadata, column: ColumnMetadata, withNotNull: boolean): string {
+    const name = this.quote(column.name)
+    if (column.role === 'id') {
+      if (!meta.isIdGenerated) return `${name} uuid PRIMARY KEY`
+      // ALWAYS: the database alone hands out ids, so no writer can pick one that collides later.
+      return `${name} ${COLUMN_SQL[column.type]} GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
+    }
+    return `${name} ${COLUMN_SQL[column.type]}${withNotNull && !column.nullable ? ' NOT NULL' : ''}`
+  }
+}

@@ -1,0 +1,260 @@
+import pg from 'pg'
+import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
+import type { Connection, Driver, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
+
+/** Anything `pool.query` and `client.query` both accept. */
+type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
+
+// Serializes schema creation across processes booting at the same time.
+const DDL_LOCK_KEY = 0x7665696c
+
+/** @internal A pg pool: plain work goes to any pooled client, a transaction keeps one client. */
+export class PostgresDriver implements Driver {
+  readonly dialect = new PostgresDialect()
+  readonly shared: Connection
+  readonly #pool: Pool
+  readonly #ownsPool: boolean
+  /** Statement text -> prepared statement name; pg prepares each name once per client. */
+  readonly #statementNames = new Map<string, string>()
+
+  constructor(target: string | PoolConfig | Pool, onIdleError: (error: Error) => void) {
+    this.#ownsPool = !(target instanceof pg.Pool)
+    this.#pool =
+      target instanceof pg.Pool
+        ? target
+        : new pg.Pool(typeof target === 'string' ? { connectionString: target } : target)
+    // An idle client losing its connection must not crash the process; it is reported instead.
+    if (this.#ownsPool) this.#pool.on('error', onIdleError)
+    this.shared = new PostgresConnection(this, this.#pool, false)
+  }
+
+  /** @internal A named (prepared) query for statement text the ORM generates. */
+  prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
+    let name = this.#statementNames.get(text)
+    if (!name) {
+      name = `veil_${this.#statementNames.size}`
+      this.#statementNames.set(text, name)
+    }
+    return { name, text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
+  }
+
+  async connect(): Promise<void> {
+    const client = await this.#pool.connect()
+    client.release()
+  }
+
+  async begin(): Promise<TransactionConnection> {
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+    } catch (error) {
+      client.release(error as Error)
+      throw error
+    }
+    return new PostgresTransaction(this, client, 0)
+  }
+
+  async listTables(): Promise<string[]> {
+    const result = await this.#pool.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async listColumns(table: string): Promise<string[]> {
+    const result = await this.#pool.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async listIndexes(table: string): Promise<string[]> {
+    const result = await this.#pool.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`,
+      [table],
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async runDdl(statements: readonly string[]): Promise<void> {
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK_KEY])
+      for (const statement of statements) await client.query(statement)
+      await client.query('COMMIT')
+      client.release()
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      client.release(error as Error)
+      throw error
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsPool) await this.#pool.end()
+  }
+
+  /** @internal Runs the ops in order on one client; the caller provides atomicity. */
+  async runOps(client: Queryable, ops: readonly WriteOp[]): Promise<WriteResult> {
+    const results: WriteResult = []
+    for (const op of ops) results.push(await this.#runOp(client, op))
+    return results
+  }
+
+  async #runOp(client: Queryable, op: WriteOp): Promise<unknown[] | undefined> {
+    const q = (name: string): string => this.dialect.quote(name)
+    const table = q(op.meta.tableName)
+    const columnArrays = op.columns.map(() => new Array<unknown>(op.rows.length))
+    if (op.kind === 'update') columnArrays.push(new Array<unknown>(op.rows.length))
+    for (let r = 0; r < op.rows.length; r++) {
+      const row = op.rows[r] as unknown[]
+      for (let c = 0; c < columnArrays.length; c++) (columnArrays[c] as unknown[])[r] = row[c]
+    }
+    const arrayParams = (types: string[]): string => types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')
+    const types = op.columns.map((column) => ARRAY_ELEMENT_SQL[column.type])
+
+    if (op.kind === 'insert') {
+      // unnest() keeps the statement text fixed for any number of rows, so it is prepared once.
+      const names = op.columns.map((column) => q(column.name)).join(', ')
+      const returning = op.meta.isIdGenerated ? ' RETURNING "id"' : ''
+      const text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrayParams(types)})${returning}`
+      const result = await client.query(this.prepared(text, columnArrays, 'array'))
+      if (!op.meta.isIdGenerated) return undefined
+      // PostgreSQL returns the rows of INSERT ... SELECT in the order they were produced.
+      const idType = op.meta.idColumn.type
+      return (result.rows as unknown as RawRow[]).map((row) => this.dialect.decode(idType, row[0]))
+    }
+
+    if (op.rows.length === 1) {
+      const sets = op.columns.map((column, i) => `${q(column.name)} = $${i + 1}`).join(', ')
+      const text = `UPDATE ${table} SET ${sets} WHERE "id" = $${op.columns.length + 1}`
+      await client.query(this.prepared(text, op.rows[0] as unknown[]))
+      return undefined
+    }
+    const idType = ARRAY_ELEMENT_SQL[op.meta.idColumn.type]
+    const aliases = op.columns.map((_, i) => `c${i}`)
+    const sets = op.columns.map((column, i) => `${q(column.name)} = v.c${i}`).join(', ')
+    const text =
+      `UPDATE ${table} AS t SET ${sets} FROM unnest(${arrayParams([...types, idType])}) ` +
+      `AS v(${[...aliases, 'id'].join(', ')}) WHERE t."id" = v.id`
+    await client.query(this.prepared(text, columnArrays))
+    return undefined
+  }
+}
+
+/** Work outside transactions: a single statement runs on the pool; several get their own transaction. */
+class PostgresConnection implements Connection {
+  constructor(
+    readonly driver: PostgresDriver,
+    readonly target: Queryable,
+    readonly inTransaction: boolean,
+  ) {}
+
+  async select(text: string, params: readonly unknown[]): Promise<RawRow[]> {
+    const result = await this.target.query(this.driver.prepared(text, params, 'array'))
+    return result.rows as unknown as RawRow[]
+  }
+
+  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    const result = await this.target.query(text, params as unknown[])
+    return result.rows as Record<string, unknown>[]
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    // A single statement is atomic by itself: no BEGIN/COMMIT round trips needed.
+    if (ops.length === 1) return this.driver.runOps(this.target, ops)
+    const pool = this.target as Pool
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await this.driver.runOps(client, ops)
+      await client.query('COMMIT')
+      client.release()
+      return result
+    } catch (error) {
+      await rollbackAndRelease(client, 'ROLLBACK', error)
+      throw error
+    }
+  }
+}
+
+async function rollbackAndRelease(client: PoolClient, statement: string, error: unknown): Promise<void> {
+  try {
+    await client.query(statement)
+    client.release()
+  } catch {
+    // The connection itself is broken: destroy it rather than return it to the pool.
+    client.release(error instanceof Error ? error : new Error(String(error)))
+  }
+}
+
+/** A transaction (depth 0) or savepoint (depth > 0) on one dedicated pooled client. */
+class PostgresTransaction implements TransactionConnection {
+  readonly #connection: PostgresConnection
+  #hasEnded = false
+
+  constructor(
+    readonly driver: PostgresDriver,
+    readonly client: PoolClient,
+    readonly depth: number,
+  ) {
+    this.#connection = new PostgresConnection(driver, client, true)
+  }
+
+  select(text: string, params: readonly unknown[]): Promise<RawRow[]> {
+    return this.#connection.select(text, params)
+  }
+
+  query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.#connection.query(text, params)
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    // Inside a transaction a failed statement would abort everything; a savepoint confines the
+    // failure to this flush, so the caller can fix the values and flush again.
+    await this.client.query('SAVEPOINT veil_flush')
+    try {
+      const result = await this.driver.runOps(this.client, ops)
+      await this.client.query('RELEASE SAVEPOINT veil_flush')
+      return result
+    } catch (error) {
+      await this.client.query('ROLLBACK TO SAVEPOINT veil_flush').catch(() => undefined)
+      throw error
+    }
+  }
+
+  async begin(): Promise<TransactionConnection> {
+    await this.client.query(`SAVEPOINT veil_${this.depth + 1}`)
+    return new PostgresTransaction(this.driver, this.client, this.depth + 1)
+  }
+
+  async commit(): Promise<void> {
+    if (this.depth > 0) {
+      await this.client.query(`RELEASE SAVEPOINT veil_${this.depth}`)
+      return
+    }
+    this.#hasEnded = true
+    try {
+      await this.client.query('COMMIT')
+      this.client.release()
+    } catch (error) {
+      await rollbackAndRelease(this.client, 'ROLLBACK', error)
+      throw error
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (this.depth > 0) {
+      await this.client.query(`ROLLBACK TO SAVEPOINT veil_${this.depth}; RELEASE SAVEPOINT veil_${this.depth}`)
+      return
+    }
+    if (this.#hasEnded) return
+    this.#hasEnded = true
+    await rollbackAndRelease(this.client, 'ROLLBACK', new Error('transaction rolled back'))
+  }
+}

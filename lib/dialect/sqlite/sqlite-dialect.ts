@@ -1,0 +1,117 @@
+import type { ColumnType } from '../../metadata/column-type.js'
+import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
+import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
+import type { Dialect } from '../dialect.js'
+import type { OrmError } from '../../errors/orm-error.js'
+import { toSqliteError } from './sqlite-errors.js'
+
+const COLUMN_SQL: Record<ColumnType, string> = {
+  text: 'TEXT',
+  integer: 'INTEGER',
+  bigint: 'INTEGER',
+  real: 'REAL',
+  boolean: 'INTEGER',
+  date: 'INTEGER',
+  json: 'TEXT',
+  uuid: 'TEXT',
+}
+
+/**
+ * @internal SQLite spelling. Tables are STRICT so the database itself refuses a wrong type; dates are
+ * stored as epoch milliseconds (INTEGER) so they compare and sort numerically, booleans as 0/1.
+ */
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite'
+  readonly supportsPartialIndexes = true
+
+  placeholder(): string {
+    return '?'
+  }
+
+  quote(identifier: string): string {
+    return `"${identifier.replace(/"/g, '""')}"`
+  }
+
+  encode(type: ColumnType, value: unknown): unknown {
+    if (value === undefined || value === null) return null
+    switch (type) {
+      case 'boolean':
+        return value ? 1 : 0
+      case 'date':
+        return (value as Date).getTime()
+      case 'json':
+        return JSON.stringify(value)
+      default:
+        return value
+    }
+  }
+
+  decode(type: ColumnType, raw: unknown): unknown {
+    if (raw === null || raw === undefined) return undefined
+    switch (type) {
+      case 'boolean':
+        return raw === 1 || raw === 1n
+      case 'date':
+        return new Date(Number(raw))
+      case 'json':
+        return JSON.parse(raw as string)
+      case 'integer':
+      case 'real':
+        return typeof raw === 'bigint' ? Number(raw) : raw
+      case 'bigint':
+        return typeof raw === 'bigint' ? raw : BigInt(raw as number)
+      default:
+        return raw
+    }
+  }
+
+  encodeLoose(value: unknown): unknown {
+    if (typeof value === 'boolean') return value ? 1 : 0
+    if (value instanceof Date) return value.getTime()
+    return value ?? null
+  }
+
+  inList(column: string, _type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
+    return `${column} IN (${values.map(bind).join(', ')})`
+  }
+
+  createTableSql(meta: EntityMetadata): string {
+    const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
+    return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')}) STRICT`
+  }
+
+  addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    // SQLite cannot add a NOT NULL column without a default; the ORM still enforces it on writes.
+    return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN ${this.#columnSql(meta, column, false)}`
+  }
+
+  createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    return (
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
+      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})`
+    )
+  }
+
+  limitOffsetSql(limit: string | undefined, offset: string | undefined): string {
+    if (limit === undefined && offset === undefined) return ''
+    // SQLite only accepts OFFSET after a LIMIT; -1 means "no limit".
+    return ` LIMIT ${limit ?? '-1'}${offset === undefined ? '' : ` OFFSET ${offset}`}`
+  }
+
+  toOrmError(error: unknown, registry: MetadataRegistry): OrmError {
+    return toSqliteError(error, registry)
+  }
+
+  #columnSql(meta: EntityMetadata, column: ColumnMetadata, withNotNull: boolean): string {
+    const name = this.quote(column.name)
+    if (column.role === 'id') {
+      // AUTOINCREMENT: ids of deleted rows are never handed out again, so a stale instance
+      // in some process's identity map can never be confused with a new row.
+      return meta.isIdGenerated ? `${name} INTEGER PRIMARY KEY AUTOINCREMENT` : `${name} TEXT PRIMARY KEY NOT NULL`
+    }
+    let sql = `${name} ${COLUMN_SQL[column.type]}`
+    if (withNotNull && !column.nullable) sql += ' NOT NULL'
+    if (column.type === 'boolean') sql += ` CHECK (${name} IN (0, 1))`
+    return sql
+  }
+}

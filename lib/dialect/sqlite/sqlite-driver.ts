@@ -1,0 +1,208 @@
+import Database from 'better-sqlite3'
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
+import type { Connection, Driver, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { SqliteDialect } from './sqlite-dialect.js'
+
+/**
+ * @internal One better-sqlite3 connection. SQLite has a single writer and better-sqlite3 a single
+ * connection, so an open `ORM.transaction()` owns the connection: work from other async contexts
+ * waits until it ends instead of leaking into it.
+ */
+export class SqliteDriver implements Driver {
+  readonly dialect = new SqliteDialect()
+  readonly shared: Connection
+  readonly #db: SqliteDatabase
+  readonly #ownsDatabase: boolean
+  readonly #statements = new Map<string, Statement>()
+  #transactionDone: Promise<void> | undefined
+
+  constructor(target: string | SqliteDatabase | undefined) {
+    this.#ownsDatabase = typeof target !== 'object'
+    this.#db = typeof target === 'object' ? target : new Database(target ?? ':memory:')
+    this.#db.pragma('foreign_keys = ON')
+    if (this.#ownsDatabase && target !== undefined && target !== ':memory:') {
+      // WAL lets readers in other processes work while one writes; the busy timeout makes a
+      // second writing process wait for the lock instead of failing at once.
+      this.#db.pragma('journal_mode = WAL')
+      this.#db.pragma('busy_timeout = 5000')
+    }
+    this.shared = new SharedSqliteConnection(this)
+  }
+
+  /** @internal The prepared statement for this SQL, prepared once per connection. */
+  statement(text: string): Statement {
+    let statement = this.#statements.get(text)
+    if (!statement) {
+      statement = this.#db.prepare(text)
+      this.#statements.set(text, statement)
+    }
+    return statement
+  }
+
+  get database(): SqliteDatabase {
+    return this.#db
+  }
+
+  /** Resolves once no transaction holds the connection. */
+  async waitForIdle(): Promise<void> {
+    while (this.#transactionDone) await this.#transactionDone
+  }
+
+  get isBusy(): boolean {
+    return this.#transactionDone !== undefined
+  }
+
+  async begin(): Promise<TransactionConnection> {
+    await this.waitForIdle()
+    let release!: () => void
+    this.#transactionDone = new Promise<void>((resolve) => (release = resolve))
+    try {
+      this.#db.exec('BEGIN IMMEDIATE')
+    } catch (error) {
+      this.#transactionDone = undefined
+      release()
+      throw error
+    }
+    return new SqliteTransaction(this, 0, () => {
+      this.#transactionDone = undefined
+      release()
+    })
+  }
+
+  async listTables(): Promise<string[]> {
+    const rows = this.#db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+      .pluck()
+      .all() as string[]
+    return rows
+  }
+
+  async listColumns(table: string): Promise<string[]> {
+    return this.#db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]
+  }
+
+  async listIndexes(table: string): Promise<string[]> {
+    return this.#db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[]
+  }
+
+  async runDdl(statements: readonly string[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const statement of statements) this.#db.exec(statement)
+    })()
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear()
+    if (this.#ownsDatabase) this.#db.close()
+  }
+
+  /** @internal Runs the query synchronously; shared by the shared connection and transactions. */
+  selectNow(text: string, params: readonly unknown[], safeIntegers: boolean): RawRow[] {
+    const statement = this.statement(text)
+    statement.safeIntegers(safeIntegers)
+    return statement.raw(true).all(params as unknown[]) as RawRow[]
+  }
+
+  queryNow(text: string, params: readonly unknown[]): Record<string, unknown>[] {
+    // Raw SQL is not cached: a one-off statement must not grow the cache forever.
+    const statement = this.#db.prepare(text)
+    if (statement.reader) return statement.all(params as unknown[]) as Record<string, unknown>[]
+    statement.run(params as unknown[])
+    return []
+  }
+
+  writeNow(ops: readonly WriteOp[]): WriteResult {
+    // db.transaction() turns into a SAVEPOINT when a transaction is already open.
+    return this.#db.transaction(() => ops.map((op) => this.#runOp(op)))()
+  }
+
+  #runOp(op: WriteOp): unknown[] | undefined {
+    const { dialect } = this
+    const table = dialect.quote(op.meta.tableName)
+    if (op.kind === 'insert') {
+      const names = op.columns.map((column) => dialect.quote(column.name)).join(', ')
+      const marks = op.columns.map(() => '?').join(', ')
+      const statement = this.statement(`INSERT INTO ${table} (${names}) VALUES (${marks})`)
+      if (!op.meta.isIdGenerated) {
+        for (const row of op.rows) statement.run(row)
+        return undefined
+      }
+      // BIGINT ids come back as bigint only with safe integers on.
+      statement.safeIntegers(op.meta.idType === 'BIGINT')
+      const ids = new Array<unknown>(op.rows.length)
+      for (let i = 0; i < op.rows.length; i++) ids[i] = statement.run(op.rows[i]).lastInsertRowid
+      return ids
+    }
+    const sets = op.columns.map((column) => `${dialect.quote(column.name)} = ?`).join(', ')
+    const statement = this.statement(`UPDATE ${table} SET ${sets} WHERE "id" = ?`)
+    for (const row of op.rows) statement.run(row)
+    return undefined
+  }
+}
+
+/** The connection used outside transactions: waits while a transaction holds the database. */
+class SharedSqliteConnection implements Connection {
+  constructor(readonly driver: SqliteDriver) {}
+
+  async select(text: string, params: readonly unknown[], safeIntegers: boolean): Promise<RawRow[]> {
+    if (this.driver.isBusy) await this.driver.waitForIdle()
+    return this.driver.selectNow(text, params, safeIntegers)
+  }
+
+  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    if (this.driver.isBusy) await this.driver.waitForIdle()
+    return this.driver.queryNow(text, params)
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    if (this.driver.isBusy) await this.driver.waitForIdle()
+    return this.driver.writeNow(ops)
+  }
+}
+
+/** An open transaction (depth 0) or savepoint (depth > 0) on the single connection. */
+class SqliteTransaction implements TransactionConnection {
+  constructor(
+    readonly driver: SqliteDriver,
+    readonly depth: number,
+    readonly onEnd: () => void,
+  ) {}
+
+  async select(text: string, params: readonly unknown[], safeIntegers: boolean): Promise<RawRow[]> {
+    return this.driver.selectNow(text, params, safeIntegers)
+  }
+
+  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.driver.queryNow(text, params)
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    return this.driver.writeNow(ops)
+  }
+
+  async begin(): Promise<TransactionConnection> {
+    const depth = this.depth + 1
+    this.driver.database.exec(`SAVEPOINT veil_${depth}`)
+    return new SqliteTransaction(this.driver, depth, () => {})
+  }
+
+  async commit(): Promise<void> {
+    try {
+      this.driver.database.exec(this.depth === 0 ? 'COMMIT' : `RELEASE veil_${this.depth}`)
+    } finally {
+      if (this.depth === 0 && !this.driver.database.inTransaction) this.onEnd()
+    }
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      if (this.depth === 0) {
+        if (this.driver.database.inTransaction) this.driver.database.exec('ROLLBACK')
+      } else {
+        this.driver.database.exec(`ROLLBACK TO veil_${this.depth}; RELEASE veil_${this.depth}`)
+      }
+    } finally {
+      if (this.depth === 0) this.onEnd()
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
+import { requireRuntime } from '../session/runtime.js'
+import { installBuiltinAccessors } from './accessors.js'
+import type { CountOptions, FindOptions } from './find-options.js'
+
+/** The type of an entity id: a number for INT, a bigint for BIGINT, a string for UUID. */
+export type EntityId = number | bigint | string
+
+/** Any class that extends Entity, abstract or concrete. */
+export type EntityClass<T extends Entity = Entity> = abstract new (...args: never[]) => T
+
+/** A plain object of an entity's mapped values, as `toJSON()` returns it. */
+export type EntityJson = Record<string, unknown>
+
+/**
+ * The base class of every persisted class. Instances created after `ORM.boot()` are tracked and
+ * inserted at the next flush; assignments to mapped properties are persisted the same way.
+ *
+ * ```ts
+ * class Account extends Entity {
+ *   @Column() name: string
+ *   constructor(name: string) { super(); this.name = name }
+ * }
+ * const ann = new Account('Ann')
+ * await ann.save()
+ * ```
+ */
+export abstract class Entity {
+  /** The row's id: set at the first flush for INT/BIGINT, at construction for UUID. */
+  declare readonly id: EntityId
+  /** When the row was inserted; set by the ORM at the first flush. */
+  declare readonly createdAt: Date
+  /** When the row last changed; set by the ORM on every persisted change. */
+  declare readonly updatedAt: Date
+  declare [STATE]: EntityState
+
+  constructor() {
+    const runtime = requireRuntime(`create a ${new.target.name}`)
+    runtime.trackNew(this as unknown as Stateful, runtime.metadataFor(new.target, new.target.name))
+  }
+
+  /**
+   * Flushes every pending change of the current scope (this instance's included) and resolves
+   * once they are committed; rejects with the flush's error.
+   *
+   * ```ts
+   * account.name = 'Ann'
+   * await account.save()
+   * ```
+   */
+  async save(): Promise<void> {
+    const runtime = requireRuntime(`save a ${this.constructor.name}`)
+    runtime.enter()
+    const state = this[STATE]
+    if (state.status === DETACHED || state.epoch !== runtime.epoch) throw runtime.detachedError(state)
+    await runtime.flush()
+  }
+
+  /** The mapped values as a plain object (id, timestamps and every decorated property). */
+  toJSON(): EntityJson {
+    const state = this[STATE]
+    const json: EntityJson = {}
+    for (const column of state.meta.columns) {
+      json[column.property] = (this as unknown as Record<string, unknown>)[column.property]
+    }
+    return json
+  }
+
+  /**
+   * Finds the rows that match, as instances (the same instance for a row already in memory).
+   *
+   * ```ts
+   * const adults = await Account.find({ where: { age: sql`>= ${18}` }, orderBy: { name: 'asc' } })
+   * ```
+   */
+  static async find<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T[]> {
+    const runtime = requireRuntime(`call ${this.name}.find()`)
+    runtime.enter()
+    return runtime.find<T>(runtime.metadataFor(this, this.name), options)
+  }
+
+  /**
+   * The first row that matches (in `orderBy` order, by id otherwise), or undefined.
+   *
+   * ```ts
+   * const ann = await Account.findOne({ where: { email: 'ann@example.com' } })
+   * ```
+   */
+  static async findOne<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T | undefined> {
+    const runtime = requireRuntime(`call ${this.name}.findOne()`)
+    runtime.enter()
+    const [first] = await runtime.find<T>(runtime.metadataFor(this, this.name), { ...options, limit: 1 })
+    return first
+  }
+
+  /**
+   * The row with this id, or undefined.
+   *
+   * ```ts
+   * const account = await Account.findById(1)
+   * ```
+   */
+  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId): Promise<T | undefined> {
+    const runtime = requireRuntime(`call ${this.name}.findById()`)
+    runtime.enter()
+    return runtime.findById<T>(runtime.metadataFor(this, this.name), id)
+  }
+
+  /**
+   * The number of rows that match.
+   *
+   * ```ts
+   * const active = await Account.count({ where: { active: true } })
+   * ```
+   */
+  static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
+    const runtime = requireRuntime(`call ${this.name}.count()`)
+    runtime.enter()
+    return runtime.count(runtime.metadataFor(this, this.name), options?.where)
+  }
+}
+
+installBuiltinAccessors(Entity.prototype)

@@ -1,0 +1,100 @@
+import { OrmError } from './orm-error.js'
+
+/** Thrown by `ORM.boot()` when a class cannot be mapped; the message names the class and property. */
+export class BootError extends OrmError {
+  static missingType(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} has no type: no 'design:type' metadata was emitted for it. ` +
+        `Pass an explicit type, e.g. @Column({ type: 'text' }), or compile with ` +
+        `'emitDecoratorMetadata' (tsc or SWC; esbuild does not emit it).`,
+    )
+  }
+
+  static unsupportedDesignType(className: string, property: string, typeName: string): BootError {
+    return new BootError(
+      `${className}.${property} has the design type ${typeName}, which veil-orm cannot map to a column. ` +
+        `Pass an explicit type: @Column({ type: 'text' | 'integer' | 'bigint' | 'real' | 'boolean' | 'date' | 'json' | 'uuid' }).`,
+    )
+  }
+
+  static entityTypedColumn(className: string, property: string, targetName: string): BootError {
+    return new BootError(
+      `${className}.${property} is typed as the entity ${targetName}; @Column() cannot store an entity. ` +
+        `Use @Relation(() => ${targetName}) for a reference to another entity.`,
+    )
+  }
+
+  static badClassName(className: string): BootError {
+    return new BootError(
+      `Class name '${className}' is not PascalCase. Entity classes must be named like 'Account' or 'OrderItem' ` +
+        `(letters and digits, starting with an upper-case letter).`,
+    )
+  }
+
+  static badPropertyName(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} is not camelCase. Mapped properties must be named like 'email' or 'bornAt' ` +
+        `(letters and digits, starting with a lower-case letter).`,
+    )
+  }
+
+  static reservedProperty(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} is managed by veil-orm and cannot be declared with @Column(). ` +
+        `Remove the decorator; every entity already has id, createdAt and updatedAt.`,
+    )
+  }
+
+  static duplicateClassName(className: string): BootError {
+    return new BootError(
+      `Two different classes named ${className} were passed to ORM.boot(). Class names must be unique; rename one of them.`,
+    )
+  }
+
+  static duplicateTable(tableName: string, first: string, second: string): BootError {
+    return new BootError(
+      `${first} and ${second} both map to the table "${tableName}". Give one of them another name with @Table({ name }).`,
+    )
+  }
+
+  static duplicateColumn(className: string, columnName: string, first: string, second: string): BootError {
+    return new BootError(
+      `${className}.${first} and ${className}.${second} both map to the column "${columnName}". ` +
+        `Give one of them another name with @Column({ name }).`,
+    )
+  }
+
+  static notAnEntity(name: string): BootError {
+    return new BootError(
+      `${name} was passed to ORM.boot() but does not extend Entity. Make it extend Entity, SoftDel or SoftDelUuid.`,
+    )
+  }
+
+  static badIdType(className: string, idType: unknown): BootError {
+    return new BootError(
+      `${className} has the idType ${JSON.stringify(idType)}; use 'INT', 'BIGINT' or 'UUID'.`,
+    )
+  }
+
+  static settingsNotOnDirectChild(className: string): BootError {
+    return new BootError(
+      `${className} sets 'static ormClassSettings_' but does not extend Entity directly. ` +
+        `Only a direct child of Entity may choose the idType; its descendants inherit it.`,
+    )
+  }
+
+  static badOption(message: string): BootError {
+    return new BootError(message)
+  }
+
+  static missingSchema(missing: string[]): BootError {
+    return new BootError(
+      `skipTableCreation is set but the database lacks what the classes map: ${missing.join(', ')}. ` +
+        `Create them (or boot once without skipTableCreation).`,
+    )
+  }
+
+  static alreadyBooted(): BootError {
+    return new BootError('ORM.boot() was called while the ORM is already booted. Call ORM.close() first.')
+  }
+}

@@ -1,0 +1,16 @@
+import { OrmError } from './orm-error.js'
+
+/** Thrown when an entity API is used before `ORM.boot()` or after `ORM.close()`. */
+export class NotBootedError extends OrmError {
+  static notBooted(action: string): NotBootedError {
+    return new NotBootedError(
+      `Cannot ${action}: the ORM is not booted. Call 'await ORM.boot([...classes])' at startup first.`,
+    )
+  }
+
+  static notRegistered(className: string): NotBootedError {
+    return new NotBootedError(
+      `${className} was not passed to ORM.boot(). Add it to the list of classes given to ORM.boot([...]).`,
+    )
+  }
+}

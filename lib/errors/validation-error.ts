@@ -1,0 +1,52 @@
+import { OrmError } from './orm-error.js'
+
+/** Thrown before any SQL runs when a query or a value does not fit the mapped class. */
+export class ValidationError extends OrmError {
+  static unknownProperty(className: string, key: string, known: readonly string[]): ValidationError {
+    return new ValidationError(
+      `${className} has no mapped property '${key}'. Mapped properties: ${known.join(', ')}.`,
+    )
+  }
+
+  static wrongType(where: string, expected: string, value: unknown): ValidationError {
+    return new ValidationError(
+      `${where} expects ${expected} but got ${describeValue(value)}. Pass a value of the right type.`,
+    )
+  }
+
+  static required(className: string, property: string, row: string): ValidationError {
+    return new ValidationError(
+      `${className}.${property} is required but is undefined on ${row}. ` +
+        `Set it (in the constructor, before any await) or declare @Column({ nullable: true }).`,
+    )
+  }
+
+  static undefinedInWhere(className: string, key: string): ValidationError {
+    return new ValidationError(
+      `The where value for ${className}.${key} is undefined. Use null to match NULL, or leave the key out.`,
+    )
+  }
+
+  static readOnly(className: string, property: string): ValidationError {
+    return new ValidationError(
+      `${className}.${property} is set by veil-orm and cannot be assigned.`,
+    )
+  }
+
+  static badOption(message: string): ValidationError {
+    return new ValidationError(message)
+  }
+}
+
+/** @internal Renders a value for an error message without dumping large objects. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
+  if (typeof value === 'bigint') return `the bigint ${value}n`
+  if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${value}`
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'function') return 'a function'
+  return `a ${value.constructor?.name ?? 'plain'} object`
+}

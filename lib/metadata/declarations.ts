@@ -1,0 +1,53 @@
+import type { ColumnType } from './column-type.js'
+
+/** Options of the `@Column()` decorator. */
+export interface ColumnOptions {
+  /** The column type; inferred from the TypeScript type when omitted. */
+  readonly type?: ColumnType
+  /** Allows NULL (`undefined` on the instance). Defaults to false: the column is NOT NULL. */
+  readonly nullable?: boolean
+  /** Adds a UNIQUE index on the column. */
+  readonly unique?: boolean
+  /** The database column name; defaults to the snake_case property name. */
+  readonly name?: string
+}
+
+/** Options of the `@Table()` class decorator. */
+export interface TableOptions {
+  /** The table name; defaults to the snake_case class name. */
+  readonly name?: string
+  /** Renames the built-in timestamp columns, e.g. `{ createdAt: 'created_on' }`. */
+  readonly columns?: { readonly createdAt?: string; readonly updatedAt?: string; readonly deletedAt?: string }
+}
+
+/** @internal What a `@Column()` decorator recorded on a prototype, resolved at boot. */
+export interface ColumnDeclaration {
+  readonly property: string
+  readonly options: ColumnOptions
+  readonly prototype: object
+}
+
+const columnDeclarations = new WeakMap<object, ColumnDeclaration[]>()
+const tableDeclarations = new WeakMap<object, TableOptions>()
+
+/** @internal Records a decorated property on the prototype that declares it. */
+export function declareColumn(declaration: ColumnDeclaration): void {
+  const list = columnDeclarations.get(declaration.prototype)
+  if (list) list.push(declaration)
+  else columnDeclarations.set(declaration.prototype, [declaration])
+}
+
+/** @internal The properties decorated directly on this prototype (not its ancestors). */
+export function ownColumnDeclarations(prototype: object): readonly ColumnDeclaration[] {
+  return columnDeclarations.get(prototype) ?? []
+}
+
+/** @internal Records `@Table()` options for a class. */
+export function declareTable(ctor: object, options: TableOptions): void {
+  tableDeclarations.set(ctor, options)
+}
+
+/** @internal The `@Table()` options declared on exactly this class. */
+export function ownTableDeclaration(ctor: object): TableOptions | undefined {
+  return tableDeclarations.get(ctor)
+}

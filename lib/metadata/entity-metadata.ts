@@ -1,0 +1,59 @@
+import type { ColumnType, IdType } from './column-type.js'
+
+/** @internal Which built-in role a column plays; user columns are 'user'. */
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'user'
+
+/** @internal One mapped column of a registered class. */
+export interface ColumnMetadata {
+  readonly property: string
+  /** The database column name. */
+  readonly name: string
+  readonly type: ColumnType
+  readonly nullable: boolean
+  readonly unique: boolean
+  /** Position of the value in the instance's value array and in every SELECT list. */
+  readonly index: number
+  readonly role: ColumnRole
+  /** Name of the unique index backing `unique`, if any. */
+  readonly uniqueIndexName: string | undefined
+}
+
+/** @internal Everything the ORM knows about one registered class, resolved and validated at boot. */
+export class EntityMetadata {
+  readonly byProperty: ReadonlyMap<string, ColumnMetadata>
+  readonly propertyNames: readonly string[]
+  /** Columns written by INSERT: all but a database-generated id. */
+  readonly insertColumns: readonly ColumnMetadata[]
+  /** Columns that hold objects (json, date) and can therefore change without an assignment. */
+  readonly mutableColumns: readonly ColumnMetadata[]
+  readonly idColumn: ColumnMetadata
+  readonly createdAtColumn: ColumnMetadata
+  readonly updatedAtColumn: ColumnMetadata
+  /** True when SQLite must read this table with 64-bit safe integers. */
+  readonly needsSafeIntegers: boolean
+  readonly isIdGenerated: boolean
+
+  constructor(
+    readonly ctor: abstract new (...args: never[]) => object,
+    readonly className: string,
+    readonly tableName: string,
+    readonly idType: IdType,
+    readonly columns: readonly ColumnMetadata[],
+  ) {
+    this.byProperty = new Map(columns.map((column) => [column.property, column]))
+    this.propertyNames = columns.map((column) => column.property)
+    this.isIdGenerated = idType !== 'UUID'
+    this.insertColumns = columns.filter((column) => !(column.role === 'id' && this.isIdGenerated))
+    this.mutableColumns = columns.filter((column) => column.type === 'json' || column.type === 'date')
+    this.idColumn = this.requireRole('id')
+    this.createdAtColumn = this.requireRole('createdAt')
+    this.updatedAtColumn = this.requireRole('updatedAt')
+    this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
+  }
+
+  private requireRole(role: ColumnRole): ColumnMetadata {
+    const column = this.columns.find((candidate) => candidate.role === role)
+    if (!column) throw new Error(`internal: ${this.className} has no ${role} column`)
+    return column
+  }
+}

@@ -1,0 +1,44 @@
+import type { ColumnMetadata, EntityMetadata } from './entity-metadata.js'
+
+/** @internal The booted classes, looked up by constructor, class name, table or index name. */
+export class MetadataRegistry {
+  readonly #byCtor = new Map<object, EntityMetadata>()
+  readonly #byClassName = new Map<string, EntityMetadata>()
+  readonly #byTable = new Map<string, EntityMetadata>()
+  readonly #byIndexName = new Map<string, [EntityMetadata, ColumnMetadata]>()
+
+  constructor(readonly entities: readonly EntityMetadata[]) {
+    for (const meta of entities) {
+      this.#byCtor.set(meta.ctor, meta)
+      this.#byClassName.set(meta.className, meta)
+      this.#byTable.set(meta.tableName, meta)
+      for (const column of meta.columns) {
+        if (column.uniqueIndexName) this.#byIndexName.set(column.uniqueIndexName, [meta, column])
+      }
+    }
+  }
+
+  forClass(ctor: object): EntityMetadata | undefined {
+    return this.#byCtor.get(ctor)
+  }
+
+  forClassName(name: string): EntityMetadata | undefined {
+    return this.#byClassName.get(name)
+  }
+
+  forTable(table: string): EntityMetadata | undefined {
+    return this.#byTable.get(table)
+  }
+
+  /** Resolves a unique index name (as PostgreSQL reports it) to the class and property it guards. */
+  forIndexName(indexName: string): [EntityMetadata, ColumnMetadata] | undefined {
+    return this.#byIndexName.get(indexName)
+  }
+
+  /** Resolves a table and column name (as SQLite reports them) to the class and property. */
+  forTableColumn(table: string, column: string): [EntityMetadata, ColumnMetadata] | undefined {
+    const meta = this.#byTable.get(table)
+    const found = meta?.columns.find((candidate) => candidate.name === column)
+    return meta && found ? [meta, found] : undefined
+  }
+}

@@ -1,0 +1,145 @@
+import { PostgresDriver } from '../dialect/postgres/postgres-driver.js'
+import { SqliteDriver } from '../dialect/sqlite/sqlite-driver.js'
+import type { Driver } from '../dialect/dialect.js'
+import { Entity, type EntityClass } from '../entity/entity.js'
+import { installAccessors } from '../entity/accessors.js'
+import { BootError } from '../errors/boot-error.js'
+import { ConnectionError } from '../errors/connection-error.js'
+import type { OrmError } from '../errors/orm-error.js'
+import { buildMetadata } from '../metadata/build-metadata.js'
+import { ID_TYPES, type IdType } from '../metadata/column-type.js'
+import { syncSchema, verifySchema } from '../schema/schema-sync.js'
+import { Runtime, activeRuntime, requireRuntime, setActiveRuntime } from '../session/runtime.js'
+import type { BootOptions } from './boot-options.js'
+
+/** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
+const builtinBases = new Set<EntityClass>()
+
+let isBooting = false
+
+/**
+ * The ORM's entry point: boot once at startup, then work with entity classes.
+ *
+ * ```ts
+ * await ORM.boot([Account], { sqlite: './app.db' })
+ * await ORM.close()
+ * ```
+ */
+export class ORM {
+  /** Receives the error of a failed background (scheduled) flush; the next ORM call rethrows it too. */
+  static onError: ((error: OrmError) => void) | undefined = undefined
+
+  /**
+   * Validates the classes, opens the database, creates missing tables, columns and indexes.
+   *
+   * ```ts
+   * await ORM.boot([Account, Order], { postgres: process.env.DATABASE_URL })
+   * ```
+   */
+  static async boot(classes: readonly EntityClass[], options: BootOptions = {}): Promise<void> {
+    if (activeRuntime() || isBooting) throw BootError.alreadyBooted()
+    isBooting = true
+    try {
+      const idTypeDefault = checkOptions(options)
+      const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault)
+      const runtimeRef: { current?: Runtime } = {}
+      const reportError = (error: OrmError): void => ORM.onError?.(error)
+      const driver = openDriver(options, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
+      try {
+        if (options.skipTableCreation) await verifySchema(driver, registry)
+        else await syncSchema(driver, registry, options.logger ?? console)
+      } catch (error) {
+        await driver.close().catch(() => undefined)
+        throw driver.dialect.toOrmError(error, registry)
+      }
+      const runtime = new Runtime(driver, registry, { autoFlush: options.autoFlush ?? true, reportError })
+      runtimeRef.current = runtime
+      for (const meta of registry.entities) installAccessors(meta, runtime)
+      setActiveRuntime(runtime)
+    } finally {
+      isBooting = false
+    }
+  }
+
+  /** Flushes pending changes, then closes the connections the ORM opened. A later boot() works again. */
+  static async close(): Promise<void> {
+    const runtime = activeRuntime()
+    if (!runtime) return
+    setActiveRuntime(undefined)
+    await runtime.close()
+  }
+
+  /**
+   * Writes every pending change of the current scope in one transaction.
+   *
+   * ```ts
+   * new Account('Ann', 'ann@example.com')
+   * await ORM.flush()
+   * ```
+   */
+  static async flush(): Promise<void> {
+    const runtime = requireRuntime('flush')
+    runtime.enter()
+    await runtime.flush()
+  }
+
+  /**
+   * Runs `fn` in one database transaction: a throw rolls it back and rethrows; nesting uses savepoints.
+   *
+   * ```ts
+   * await ORM.transaction(async () => {
+   *   from.balance -= 10
+   *   to.balance += 10
+   * })
+   * ```
+   */
+  static async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const runtime = requireRuntime('start a transaction')
+    runtime.enter()
+    return runtime.transaction(fn)
+  }
+
+  /**
+   * Runs raw SQL with the dialect's placeholders (`?` on SQLite, `$1` on PostgreSQL) after flushing.
+   *
+   * ```ts
+   * const rows = await ORM.query('SELECT count(*) AS n FROM account WHERE age > ?', [18])
+   * ```
+   */
+  static async query(text: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const runtime = requireRuntime('run a query')
+    runtime.enter()
+    return runtime.query(text, params)
+  }
+
+  /** The table a booted class maps to. */
+  static tableOf(ctor: EntityClass): string {
+    const runtime = requireRuntime('look up a table')
+    return runtime.metadataFor(ctor, ctor.name).tableName
+  }
+
+  /** The database in use: 'sqlite' or 'postgres'. */
+  static get dialect(): 'sqlite' | 'postgres' {
+    return requireRuntime('read the dialect').dialect.name
+  }
+}
+
+function checkOptions(options: BootOptions): IdType {
+  if (options.sqlite !== undefined && options.postgres !== undefined) {
+    throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
+  }
+  const idTypeDefault = options.idTypeDefault ?? 'INT'
+  if (!ID_TYPES.includes(idTypeDefault)) {
+    throw BootError.badOption(`ORM.boot(): idTypeDefault must be 'INT', 'BIGINT' or 'UUID', not ${JSON.stringify(idTypeDefault)}.`)
+  }
+  return idTypeDefault
+}
+
+function openDriver(options: BootOptions, onIdleError: (error: Error) => void): Driver {
+  try {
+    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError)
+    return new SqliteDriver(options.sqlite)
+  } catch (error) {
+    throw ConnectionError.lost(error)
+  }
+}

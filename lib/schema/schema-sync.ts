@@ -1,0 +1,74 @@
+import type { Driver } from '../dialect/dialect.js'
+import { BootError } from '../errors/boot-error.js'
+import type { MetadataRegistry } from '../metadata/metadata-registry.js'
+
+/** Where boot reports tables and columns that no class maps. */
+export interface Logger {
+  warn(message: string): void
+}
+
+/**
+ * @internal Creates what is missing (tables, columns, unique indexes), never drops anything, and
+ * warns about tables and columns that no class maps. All DDL runs in one transaction.
+ */
+export async function syncSchema(driver: Driver, registry: MetadataRegistry, logger: Logger): Promise<void> {
+  const { dialect } = driver
+  const existingTables = new Set(await driver.listTables())
+  const ddl: string[] = []
+  const warnings: string[] = []
+  for (const meta of registry.entities) {
+    if (!existingTables.has(meta.tableName)) {
+      ddl.push(dialect.createTableSql(meta))
+      for (const column of meta.columns) if (column.unique) ddl.push(dialect.createUniqueIndexSql(meta, column))
+      continue
+    }
+    const existingColumns = new Set(await driver.listColumns(meta.tableName))
+    const existingIndexes = new Set(await driver.listIndexes(meta.tableName))
+    for (const column of meta.columns) {
+      if (!existingColumns.has(column.name)) {
+        ddl.push(dialect.addColumnSql(meta, column))
+        if (!column.nullable) {
+          warnings.push(
+            `veil-orm: added column "${meta.tableName}"."${column.name}" for ${meta.className}.${column.property} ` +
+              'as nullable because the table already exists; the ORM still requires a value on every write.',
+          )
+        }
+      }
+      if (column.unique && column.uniqueIndexName && !existingIndexes.has(column.uniqueIndexName)) {
+        ddl.push(dialect.createUniqueIndexSql(meta, column))
+      }
+    }
+    const mapped = new Set(meta.columns.map((column) => column.name))
+    for (const name of existingColumns) {
+      if (!mapped.has(name)) {
+        warnings.push(`veil-orm: column "${meta.tableName}"."${name}" is not mapped by ${meta.className}; it is left as it is.`)
+      }
+    }
+  }
+  for (const table of existingTables) {
+    if (!registry.forTable(table)) {
+      warnings.push(`veil-orm: table "${table}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
+    }
+  }
+  if (ddl.length > 0) await driver.runDdl(ddl)
+  for (const warning of warnings) logger.warn(warning)
+}
+
+/** @internal With `skipTableCreation`, checks that every mapped table and column exists. */
+export async function verifySchema(driver: Driver, registry: MetadataRegistry): Promise<void> {
+  const existingTables = new Set(await driver.listTables())
+  const missing: string[] = []
+  for (const meta of registry.entities) {
+    if (!existingTables.has(meta.tableName)) {
+      missing.push(`table "${meta.tableName}" (${meta.className})`)
+      continue
+    }
+    const existingColumns = new Set(await driver.listColumns(meta.tableName))
+    for (const column of meta.columns) {
+      if (!existingColumns.has(column.name)) {
+        missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
+      }
+    }
+  }
+  if (missing.length > 0) throw BootError.missingSchema(missing)
+}

@@ -1,0 +1,41 @@
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { UnitOfWork } from './unit-of-work.js'
+
+/** @internal Where the ORM keeps an instance's state; a symbol so it never collides with user fields. */
+export const STATE: unique symbol = Symbol('veil-orm.state')
+
+/** @internal Lifecycle of an instance. */
+export const NEW = 0
+export const MANAGED = 1
+export const DETACHED = 2
+export type Status = typeof NEW | typeof MANAGED | typeof DETACHED
+
+/** @internal The ORM's side of one instance: its column values and what is pending for it. */
+export class EntityState {
+  /** Column indexes assigned since the last flush. */
+  dirty: Set<number> | undefined = undefined
+  /** The unit of work that holds this instance's pending insert or changes. */
+  owner: UnitOfWork | undefined = undefined
+  /** Serialized json/date values as last persisted, taken when the object was handed out. */
+  snapshots: unknown[] | undefined = undefined
+  detachedBecause: string | undefined = undefined
+
+  constructor(
+    readonly meta: EntityMetadata,
+    /** Identifies the boot this instance belongs to; instances of an earlier boot are detached. */
+    readonly epoch: number,
+    public values: unknown[],
+    public status: Status,
+  ) {}
+}
+
+/** @internal An object that carries ORM state. */
+export interface Stateful {
+  [STATE]: EntityState
+}
+
+/** @internal Serialized form of a mutable value, for change detection. */
+export function serializeMutable(value: unknown): unknown {
+  if (value instanceof Date) return value.getTime()
+  return JSON.stringify(value)
+}

@@ -1,0 +1,53 @@
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
+
+/**
+ * @internal One instance per row: maps each class's ids to weakly held instances, so an instance
+ * that the application no longer uses can be garbage-collected.
+ */
+export class IdentityMap {
+  readonly #tables = new Map<EntityMetadata, Map<unknown, WeakRef<object>>>()
+  #writesSinceSweep = 0
+  #sizeAfterSweep = 0
+
+  get(meta: EntityMetadata, id: unknown): object | undefined {
+    const ref = this.#tables.get(meta)?.get(id)
+    return ref?.deref()
+  }
+
+  set(meta: EntityMetadata, id: unknown, instance: object): void {
+    let table = this.#tables.get(meta)
+    if (!table) {
+      table = new Map()
+      this.#tables.set(meta, table)
+    }
+    table.set(id, new WeakRef(instance))
+    if (++this.#writesSinceSweep > this.#sizeAfterSweep + 10_000) this.#sweep()
+  }
+
+  delete(meta: EntityMetadata, id: unknown): void {
+    this.#tables.get(meta)?.delete(id)
+  }
+
+  /** Live instances held for a class (for tests and diagnostics). */
+  size(meta: EntityMetadata): number {
+    let size = 0
+    for (const ref of this.#tables.get(meta)?.values() ?? []) if (ref.deref()) size++
+    return size
+  }
+
+  /**
+   * Drops entries whose instance was collected. Runs after a number of writes proportional to the
+   * map's size, so its cost stays constant per write (cheaper than a FinalizationRegistry callback).
+   */
+  #sweep(): void {
+    let size = 0
+    for (const table of this.#tables.values()) {
+      for (const [id, ref] of table) {
+        if (ref.deref() === undefined) table.delete(id)
+        else size++
+      }
+    }
+    this.#writesSinceSweep = 0
+    this.#sizeAfterSweep = size
+  }
+}

@@ -1,0 +1,306 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { v7 as uuidv7 } from 'uuid'
+import type { Driver, TransactionConnection } from '../dialect/dialect.js'
+import { DetachedInstanceError } from '../errors/detached-instance-error.js'
+import { NotBootedError } from '../errors/not-booted-error.js'
+import type { OrmError } from '../errors/orm-error.js'
+import { ValidationError } from '../errors/validation-error.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { MetadataRegistry } from '../metadata/metadata-registry.js'
+import { QueryCompiler, type RawFindOptions } from '../query/query-compiler.js'
+import { DETACHED, EntityState, MANAGED, NEW, STATE, serializeMutable, type Stateful } from './entity-state.js'
+import { flushWork, type FlushContext } from './flusher.js'
+import { Hydrator } from './hydrator.js'
+import { IdentityMap } from './identity-map.js'
+import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
+
+/** @internal Boot options that shape runtime behaviour. */
+export interface RuntimeOptions {
+  readonly autoFlush: boolean
+  /** Receives errors of background (scheduled) flushes. */
+  readonly reportError: (error: OrmError) => void
+}
+
+let nextEpoch = 1
+
+/**
+ * @internal Everything a booted ORM holds: the driver, the metadata, the identity map and the units
+ * of work. Entity methods reach it through {@link requireRuntime}.
+ */
+export class Runtime implements FlushContext {
+  readonly epoch = nextEpoch++
+  readonly dialect
+  readonly compiler
+  readonly identityMap = new IdentityMap()
+  readonly hydrator
+  readonly globalWork: UnitOfWork
+  readonly #scopes = new AsyncLocalStorage<UnitOfWork>()
+  #openTransactions = 0
+  #isFlushScheduled = false
+  #backgroundError: OrmError | undefined
+  #isClosed = false
+
+  constructor(
+    readonly driver: Driver,
+    readonly registry: MetadataRegistry,
+    readonly options: RuntimeOptions,
+  ) {
+    this.dialect = driver.dialect
+    this.compiler = new QueryCompiler(driver.dialect)
+    this.hydrator = new Hydrator(driver.dialect, this.identityMap, this.epoch)
+    this.globalWork = new UnitOfWork(driver.shared, undefined, undefined)
+  }
+
+  toOrmError(error: unknown): OrmError {
+    return this.dialect.toOrmError(error, this.registry)
+  }
+
+  metadataFor(ctor: object, name: string): EntityMetadata {
+    const meta = this.registry.forClass(ctor)
+    if (!meta) throw NotBootedError.notRegistered(name)
+    return meta
+  }
+
+  /** Called at the start of every public ORM call: rethrows a background flush's error once. */
+  enter(): void {
+    const error = this.#backgroundError
+    if (error) {
+      this.#backgroundError = undefined
+      throw error
+    }
+  }
+
+  /** The unit of work of the calling async context: its transaction's, or the process-wide one. */
+  currentWork(): UnitOfWork {
+    if (this.#openTransactions === 0) return this.globalWork
+    return this.#scopes.getStore() ?? this.globalWork
+  }
+
+  // --- tracking hooks, called by Entity and its property accessors ---
+
+  trackNew(entity: Stateful, meta: EntityMetadata): void {
+    const values = new Array<unknown>(meta.columns.length).fill(undefined)
+    if (!meta.isIdGenerated) values[0] = uuidv7()
+    const state = new EntityState(meta, this.epoch, values, NEW)
+    entity[STATE] = state
+    const work = this.currentWork()
+    state.owner = work
+    work.newEntities.add(entity)
+    work.journal?.set(entity, { created: true })
+    if (work === this.globalWork) this.scheduleFlush()
+  }
+
+  onWrite(entity: Stateful, state: EntityState, index: number, value: unknown): void {
+    if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
+    const work = state.status === NEW ? undefined : this.currentWork()
+    if (state.status === NEW) {
+      state.values[index] = value
+      // Taken by a flush that is still running: record the change so it is not lost.
+      if (state.owner && !state.owner.newEntities.has(entity)) this.#markDirty(entity, state, index, state.owner)
+      return
+    }
+    const previous = state.values[index]
+    if (previous === value && (typeof value !== 'object' || value === null)) return
+    this.#journal(work as UnitOfWork, entity, state)
+    state.values[index] = value
+    this.#markDirty(entity, state, index, work as UnitOfWork)
+  }
+
+  /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */
+  onMutableRead(entity: Stateful, state: EntityState, index: number): void {
+    if (state.status !== MANAGED || state.epoch !== this.epoch) return
+    const snapshots = (state.snapshots ??= [])
+    if (snapshots[index] === undefined) snapshots[index] = serializeMutable(state.values[index])
+    const work = this.currentWork()
+    this.#journal(work, entity, state)
+    work.suspects.add(entity)
+    if (work === this.globalWork) this.scheduleFlush()
+  }
+
+  detachedError(state: EntityState): DetachedInstanceError {
+    const why = state.epoch !== this.epoch ? 'it belongs to an earlier ORM.boot()' : (state.detachedBecause ?? 'detached')
+    return DetachedInstanceError.detached(state.meta.className, state.values[0], why)
+  }
+
+  #markDirty(entity: Stateful, state: EntityState, index: number, work: UnitOfWork): void {
+    ;(state.dirty ??= new Set()).add(index)
+    if (state.owner !== work) {
+      state.owner?.dirtyEntities.delete(entity)
+      state.owner = work
+    }
+    work.dirtyEntities.add(entity)
+    if (work === this.globalWork) this.scheduleFlush()
+  }
+
+  /** Records how an instance looked before a transaction first changed it. */
+  #journal(work: UnitOfWork, entity: Stateful, state: EntityState): void {
+    if (!work.journal || work.journal.has(entity)) return
+    const values = state.values.map((value, i) => {
+      const type = state.meta.columns[i]?.type
+      return (type === 'json' || type === 'date') && value !== null && typeof value === 'object' ? structuredClone(value) : value
+    })
+    work.journal.set(entity, { created: false, values, dirty: state.dirty && new Set(state.dirty), owner: state.owner })
+  }
+
+  // --- flushing ---
+
+  scheduleFlush(): void {
+    if (this.#isFlushScheduled || !this.options.autoFlush) return
+    this.#isFlushScheduled = true
+    setImmediate(() => {
+      this.#isFlushScheduled = false
+      if (this.#isClosed) return
+      flushWork(this, this.globalWork).catch((error: unknown) => {
+        const ormError = this.toOrmError(error)
+        this.#backgroundError = ormError
+        this.options.reportError(ormError)
+      })
+    })
+  }
+
+  async flush(work: UnitOfWork = this.currentWork()): Promise<void> {
+    await flushWork(this, work)
+  }
+
+  // --- reads ---
+
+  async find<T>(meta: EntityMetadata, options: RawFindOptions | undefined): Promise<T[]> {
+    const query = this.compiler.select(meta, options)
+    return this.#select<T>(meta, query.text, query.params)
+  }
+
+  async findById<T>(meta: EntityMetadata, id: unknown): Promise<T | undefined> {
+    if (id === undefined || id === null) {
+      throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
+    }
+    const query = this.compiler.selectById(meta, id)
+    const [found] = await this.#select<T>(meta, query.text, query.params)
+    return found
+  }
+
+  async count(meta: EntityMetadata, where: object | undefined): Promise<number> {
+    const query = this.compiler.count(meta, where)
+    const work = this.currentWork()
+    await this.flush(work)
+    try {
+      const rows = await work.connection.select(query.text, query.params, false)
+      return Number(rows[0]?.[0] ?? 0)
+    } catch (error) {
+      throw this.toOrmError(error)
+    }
+  }
+
+  async #select<T>(meta: EntityMetadata, text: string, params: unknown[]): Promise<T[]> {
+    const work = this.currentWork()
+    await this.flush(work)
+    let rows
+    try {
+      rows = await work.connection.select(text, params, meta.needsSafeIntegers)
+    } catch (error) {
+      throw this.toOrmError(error)
+    }
+    return this.hydrator.hydrate<T>(meta, rows)
+  }
+
+  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    const work = this.currentWork()
+    await this.flush(work)
+    try {
+      return await work.connection.query(text, params)
+    } catch (error) {
+      throw this.toOrmError(error)
+    }
+  }
+
+  // --- transactions ---
+
+  async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const parent = this.currentWork()
+    await this.flush(parent)
+    let connection: TransactionConnection
+    try {
+      connection = parent.transaction ? await parent.transaction.begin() : await this.driver.begin()
+    } catch (error) {
+      throw this.toOrmError(error)
+    }
+    const work = new UnitOfWork(connection, parent, new Map())
+    this.#openTransactions++
+    try {
+      const result = await this.#scopes.run(work, fn)
+      await this.flush(work)
+      try {
+        await connection.commit()
+      } catch (error) {
+        throw this.toOrmError(error)
+      }
+      if (parent.journal) {
+        for (const [entity, entry] of work.journal as Map<Stateful, JournalEntry>) {
+          if (!parent.journal.has(entity)) parent.journal.set(entity, entry)
+        }
+      }
+      return result
+    } catch (error) {
+      await connection.rollback().catch((rollbackError: unknown) => {
+        // The transaction's own error is what the caller needs; the rollback failure rides along.
+        if (error instanceof Error && error.cause === undefined) error.cause = rollbackError
+      })
+      this.#revert(work)
+      throw error
+    } finally {
+      this.#openTransactions--
+    }
+  }
+
+  /** Puts every instance a rolled-back transaction touched back as it was before it. */
+  #revert(work: UnitOfWork): void {
+    for (const [entity, entry] of work.journal as Map<Stateful, JournalEntry>) {
+      const state = entity[STATE]
+      work.newEntities.delete(entity)
+      work.dirtyEntities.delete(entity)
+      if (entry.created) {
+        if (state.status === MANAGED) this.identityMap.delete(state.meta, state.values[0])
+        state.status = DETACHED
+        state.detachedBecause = 'it was created in a transaction that rolled back'
+        state.dirty = undefined
+        state.owner = undefined
+        continue
+      }
+      state.values = entry.values
+      state.dirty = entry.dirty
+      state.owner = entry.owner
+      state.snapshots = undefined
+      if (entry.dirty && entry.owner) entry.owner.dirtyEntities.add(entity)
+    }
+  }
+
+  async close(): Promise<void> {
+    let failure: unknown
+    try {
+      this.enter()
+      await this.flush(this.globalWork)
+    } catch (error) {
+      failure = error
+    }
+    this.#isClosed = true
+    await this.driver.close()
+    if (failure) throw failure
+  }
+}
+
+let active: Runtime | undefined
+
+/** @internal The booted runtime, or a NotBootedError naming what was attempted. */
+export function requireRuntime(action: string): Runtime {
+  if (!active) throw NotBootedError.notBooted(action)
+  return active
+}
+
+/** @internal The booted runtime, if any. */
+export function activeRuntime(): Runtime | undefined {
+  return active
+}
+
+/** @internal Installs or clears the booted runtime. */
+export function setActiveRuntime(runtime: Runtime | undefined): void {
+  active = runtime
+}

@@ -1,0 +1,40 @@
+import type { Connection, TransactionConnection } from '../dialect/dialect.js'
+import type { Stateful } from './entity-state.js'
+
+/** @internal What an instance looked like when a transaction first touched it. */
+export type JournalEntry =
+  | { readonly created: true }
+  | {
+      readonly created: false
+      readonly values: unknown[]
+      readonly dirty: Set<number> | undefined
+      readonly owner: UnitOfWork | undefined
+    }
+
+/**
+ * @internal The pending changes of one scope: the process-wide scope, or one `ORM.transaction()`.
+ * A transaction's unit of work also journals every instance it touches, so that a rollback
+ * can put the instances back as they were.
+ */
+export class UnitOfWork {
+  newEntities = new Set<Stateful>()
+  dirtyEntities = new Set<Stateful>()
+  /** Instances whose json/date objects were handed out and may have been mutated in place. */
+  suspects = new Set<Stateful>()
+  /** The flush in progress, so that flushes of one scope never overlap. */
+  flushing: Promise<void> | undefined = undefined
+
+  constructor(
+    readonly connection: Connection,
+    readonly parent: UnitOfWork | undefined,
+    readonly journal: Map<Stateful, JournalEntry> | undefined,
+  ) {}
+
+  get transaction(): TransactionConnection | undefined {
+    return this.journal ? (this.connection as TransactionConnection) : undefined
+  }
+
+  get hasPending(): boolean {
+    return this.newEntities.size > 0 || this.dirtyEntities.size > 0 || this.suspects.size > 0
+  }
+}

@@ -1,0 +1,22 @@
+import swc from 'unplugin-swc'
+import { defineConfig } from 'vitest/config'
+
+// esbuild (vitest's default transform) emits no decorator metadata; SWC does, like tsc.
+export default defineConfig({
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: true },
+        target: 'es2022',
+      },
+    }),
+  ],
+  test: {
+    include: ['tests/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    reporters: ['default'],
+  },
+})
