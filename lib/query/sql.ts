@@ -66,7 +66,7 @@ export class WhereCombinator {
  * await Account.find({ where: { name: OR('Ann', 'Bob') } })
  * ```
  */
-export function OR<V>(...items: V[]): WhereCombinator {
+export function OR<V>(...items: (V | SqlFragment | null)[]): WhereCombinator {
   return new WhereCombinator('OR', items)
 }
 
@@ -77,6 +77,6 @@ export function OR<V>(...items: V[]): WhereCombinator {
  * await Account.find({ where: { balance: AND(sql`> 1`, sql`< ${5}`) } })
  * ```
  */
-export function AND<V>(...items: V[]): WhereCombinator {
+export function AND<V>(...items: (V | SqlFragment | null)[]): WhereCombinator {
   return new WhereCombinator('AND', items)
 }

@@ -8,6 +8,7 @@ type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
 
 // Serializes schema creation across processes booting at the same time.
 const DDL_LOCK_KEY = 0x7665696c
+const MAX_PREPARED_STATEMENTS = 1000
 
 /** @internal A pg pool: plain work goes to any pooled client, a transaction keeps one client. */
 export class PostgresDriver implements Driver {
@@ -33,6 +34,11 @@ export class PostgresDriver implements Driver {
   prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
     let name = this.#statementNames.get(text)
     if (!name) {
+      // Texts that vary with input (OR lists of many lengths) run unnamed once the cache is full,
+      // so neither this map nor each server connection's prepared statements grow forever.
+      if (this.#statementNames.size >= MAX_PREPARED_STATEMENTS) {
+        return { text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
+      }
       name = `veil_${this.#statementNames.size}`
       this.#statementNames.set(text, name)
     }

@@ -1,0 +1,125 @@
+// Side-by-side timings of veil-orm and the raw drivers on the core operations.
+// Run with `npm run bench` (PostgreSQL from DATABASE_URL, skipped if unreachable).
+import 'reflect-metadata'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { Column, Entity, ORM } from '../lib/index.js'
+
+class BenchRow extends Entity {
+  @Column() name: string
+  @Column({ type: 'integer' }) score: number
+  constructor(name: string, score: number) {
+    super()
+    this.name = name
+    this.score = score
+  }
+}
+
+const ROWS = 10_000
+const LOOKUPS = 2_000
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = process.hrtime.bigint()
+  await fn()
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  console.log(`  ${label.padEnd(38)} ${ms.toFixed(1).padStart(8)} ms`)
+  return ms
+}
+
+async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]): Promise<void> {
+  console.log(label)
+  await ORM.boot([BenchRow], { ...options, autoFlush: false })
+  await time(`insert ${ROWS} (one flush)`, async () => {
+    for (let i = 0; i < ROWS; i++) new BenchRow(`row ${i}`, i)
+    await ORM.flush()
+  })
+  let rows: BenchRow[] = []
+  await time(`find all ${ROWS} (identity-mapped)`, async () => {
+    rows = await BenchRow.find()
+  })
+  const ids = rows.map((row) => row.id)
+  rows = []
+  await time(`findById x${LOOKUPS}`, async () => {
+    for (let i = 0; i < LOOKUPS; i++) await BenchRow.findById(ids[(i * 7) % ids.length] as number)
+  })
+  const loaded = await BenchRow.find({ limit: LOOKUPS })
+  await time(`update ${LOOKUPS} (unit of work, one flush)`, async () => {
+    for (const row of loaded) row.score += 1
+    await ORM.flush()
+  })
+  await ORM.close()
+}
+
+function benchRawSqlite(): Promise<void> {
+  return (async () => {
+    console.log('raw better-sqlite3 (memory)')
+    const db = new Database(':memory:')
+    db.exec('CREATE TABLE bench_row (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, name TEXT NOT NULL, score INTEGER NOT NULL) STRICT')
+    const insert = db.prepare('INSERT INTO bench_row (created_at, updated_at, name, score) VALUES (?, ?, ?, ?)')
+    await time(`insert ${ROWS} (one transaction)`, () => {
+      const now = Date.now()
+      db.transaction(() => {
+        for (let i = 0; i < ROWS; i++) insert.run(now, now, `row ${i}`, i)
+      })()
+    })
+    await time(`find all ${ROWS}`, () => db.prepare('SELECT * FROM bench_row ORDER BY id').all())
+    const byId = db.prepare('SELECT * FROM bench_row WHERE id = ?')
+    await time(`findById x${LOOKUPS}`, () => {
+      for (let i = 0; i < LOOKUPS; i++) byId.get(((i * 7) % ROWS) + 1)
+    })
+    const update = db.prepare('UPDATE bench_row SET score = ?, updated_at = ? WHERE id = ?')
+    await time(`update ${LOOKUPS} (one transaction)`, () => {
+      const now = Date.now()
+      db.transaction(() => {
+        for (let i = 1; i <= LOOKUPS; i++) update.run(i + 1, now, i)
+      })()
+    })
+    db.close()
+  })()
+}
+
+async function benchRawPostgres(pool: pg.Pool): Promise<void> {
+  console.log('raw pg')
+  await pool.query('CREATE TABLE bench_row (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, name text NOT NULL, score integer NOT NULL)')
+  await time(`insert ${ROWS} (unnest, one statement)`, async () => {
+    const now = new Date().toISOString()
+    const names = Array.from({ length: ROWS }, (_, i) => `row ${i}`)
+    const scores = Array.from({ length: ROWS }, (_, i) => i)
+    await pool.query('INSERT INTO bench_row (created_at, updated_at, name, score) SELECT $1, $1, * FROM unnest($2::text[], $3::int4[]) RETURNING id', [now, names, scores])
+  })
+  await time(`find all ${ROWS}`, () => pool.query('SELECT * FROM bench_row ORDER BY id'))
+  await time(`findById x${LOOKUPS}`, async () => {
+    for (let i = 0; i < LOOKUPS; i++) await pool.query({ name: 'by_id', text: 'SELECT * FROM bench_row WHERE id = $1', values: [((i * 7) % ROWS) + 1] })
+  })
+  await time(`update ${LOOKUPS} (unnest, one statement)`, async () => {
+    const ids = Array.from({ length: LOOKUPS }, (_, i) => i + 1)
+    await pool.query('UPDATE bench_row AS t SET score = v.score, updated_at = now() FROM unnest($1::int4[], $2::int4[]) AS v(id, score) WHERE t.id = v.id', [ids, ids])
+  })
+}
+
+async function main(): Promise<void> {
+  await benchRawSqlite()
+  await benchOrm('veil-orm on SQLite (memory)', {})
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
+  try {
+    await admin.query('SELECT 1')
+  } catch (error) {
+    console.log(`PostgreSQL skipped: ${(error as Error).message}`)
+    await admin.end()
+    return
+  }
+  for (const schema of ['bench_raw', 'bench_orm']) {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)
+  }
+  await admin.end()
+  const raw = new pg.Pool({ connectionString: DATABASE_URL, options: '-c search_path=bench_raw' })
+  await benchRawPostgres(raw)
+  await raw.end()
+  await benchOrm('veil-orm on PostgreSQL', { postgres: { connectionString: DATABASE_URL, options: '-c search_path=bench_orm' } })
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})
