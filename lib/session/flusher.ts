@@ -4,6 +4,7 @@ import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, STATE, serializeMutable, type EntityState, type Stateful } from './entity-state.js'
 import type { IdentityMap } from './identity-map.js'
+import { adoptOwnFields } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import type { OrmError } from '../errors/orm-error.js'
 
@@ -169,22 +170,6 @@ function encodeRow(
 function describeRow(_entity: Stateful, state: EntityState): string {
   const id = state.values[0]
   return id === undefined ? `a new ${state.meta.className}` : `${state.meta.className} #${String(id)}`
-}
-
-/**
- * Moves values that class fields defined as own properties (TypeScript's `useDefineForClassFields`)
- * into the ORM's storage, so that later assignments reach the tracking accessors. Deleting in
- * reverse order of definition lets V8 roll back the object's shape instead of going to dictionary mode.
- */
-function adoptOwnFields(entity: Stateful, state: EntityState): void {
-  const keys = Object.keys(entity)
-  for (let k = keys.length - 1; k >= 0; k--) {
-    const key = keys[k] as string
-    const column = state.meta.byProperty.get(key)
-    if (!column || column.role !== 'user') continue
-    state.values[column.index] = (entity as unknown as Record<string, unknown>)[key]
-    delete (entity as unknown as Record<string, unknown>)[key]
-  }
 }
 
 /** Groups instances per class, classes in first-seen order; planning and applying must agree on it. */

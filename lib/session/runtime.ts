@@ -11,6 +11,7 @@ import { QueryCompiler, type RawFindOptions } from '../query/query-compiler.js'
 import { DETACHED, EntityState, MANAGED, NEW, STATE, serializeMutable, type Stateful } from './entity-state.js'
 import { flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
+import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
 import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
 
@@ -259,6 +260,9 @@ export class Runtime implements FlushContext {
       work.dirtyEntities.delete(entity)
       if (entry.created) {
         if (state.status === MANAGED) this.identityMap.delete(state.meta, state.values[0])
+        // Never-flushed instances may still hold their fields as own properties, which would
+        // hide the accessors that refuse changes to a detached instance.
+        adoptOwnFields(entity, state)
         state.status = DETACHED
         state.detachedBecause = 'it was created in a transaction that rolled back'
         state.dirty = undefined

@@ -49,6 +49,18 @@ class Group extends Entity {
   }
 }
 
+class Keyword extends Entity {
+  @Column() select: string
+  @Column({ type: 'integer' }) order: number
+  @Column() from: Date
+  constructor(select: string, order: number, from: Date) {
+    super()
+    this.select = select
+    this.order = order
+    this.from = from
+  }
+}
+
 @Table({ name: 'users', columns: { createdAt: 'created_on', updatedAt: 'changed_on' } })
 class Member extends Entity {
   @Column({ name: 'created_by' }) author: string
@@ -407,6 +419,24 @@ describeEachDialect('ORM.boot() mapping', (db) => {
     expect((await Order.findOne())?.total).toBe(12.5)
     expect((await Group.find({ orderBy: { title: 'desc' } })).map((group) => group.title)).toEqual(['admins'])
     expect(await tableNames()).toEqual(['group', 'order', 'user'])
+  })
+
+  it('maps properties named after SQL reserved words', async () => {
+    await db.boot([Keyword])
+    const from = new Date('2020-01-01T00:00:00.000Z')
+    new Keyword('b', 2, from)
+    const first = new Keyword('a', 1, from)
+    await ORM.flush()
+    expect(await columnNames('keyword')).toEqual(['created_at', 'from', 'id', 'order', 'select', 'updated_at'])
+    const found = await Keyword.find({ where: { select: ['a', 'b'], from }, orderBy: { order: 'asc' } })
+    expect(found.map((keyword) => keyword.select)).toEqual(['a', 'b'])
+    first.order = 3
+    await ORM.flush()
+    const rows = await ORM.query('SELECT "select", "order" FROM keyword ORDER BY "order"')
+    expect(rows).toEqual([
+      { select: 'b', order: 2 },
+      { select: 'a', order: 3 },
+    ])
   })
 
   it('creates the exact table and column names given by @Table and @Column', async () => {

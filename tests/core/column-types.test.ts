@@ -1,7 +1,14 @@
 import Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import { afterEach, expect, it } from 'vitest'
-import { Column, Entity, ORM, ValidationError, type BootOptions, type EntityClass } from '../../lib/index.js'
+import {
+  Column,
+  Entity,
+  ORM,
+  ValidationError,
+  type BootOptions,
+  type EntityClass,
+} from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 
 class Sample extends Entity {
@@ -27,7 +34,10 @@ class Sample extends Entity {
   }
 }
 
-type SampleValues = Pick<Sample, 'label' | 'count' | 'big' | 'ratio' | 'active' | 'happenedAt' | 'data' | 'ref'>
+type SampleValues = Pick<
+  Sample,
+  'label' | 'count' | 'big' | 'ratio' | 'active' | 'happenedAt' | 'data' | 'ref'
+>
 
 class Optional extends Entity {
   @Column({ type: 'text', nullable: true }) label?: string
@@ -40,7 +50,16 @@ class Optional extends Entity {
   @Column({ type: 'uuid', nullable: true }) ref?: string
 }
 
-const OPTIONAL_PROPERTIES = ['label', 'count', 'big', 'ratio', 'active', 'happenedAt', 'data', 'ref'] as const
+const OPTIONAL_PROPERTIES = [
+  'label',
+  'count',
+  'big',
+  'ratio',
+  'active',
+  'happenedAt',
+  'data',
+  'ref',
+] as const
 
 class Counter extends Entity {
   @Column() name: string
@@ -98,7 +117,11 @@ afterEach(async () => {
  * Boots on a database that outlives ORM.close(), so a second boot reads what the first one wrote.
  * An in-memory SQLite database is handed over as an open Database, which close() leaves open.
  */
-async function bootDurable(db: DialectContext, classes: readonly EntityClass[], options: BootOptions = {}) {
+async function bootDurable(
+  db: DialectContext,
+  classes: readonly EntityClass[],
+  options: BootOptions = {},
+) {
   const memory = db.name === 'sqlite-memory' ? new Database(':memory:') : undefined
   if (memory) sharedMemoryDatabases.push(memory)
   const target = (): BootOptions => (memory ? { sqlite: memory } : db.connectionOptions())
@@ -115,18 +138,31 @@ async function bootDurable(db: DialectContext, classes: readonly EntityClass[], 
 }
 
 /** Writes one Sample per value of the property, re-boots, and returns the values read back, in id order. */
-async function roundTrip<K extends keyof SampleValues>(db: DialectContext, property: K, values: SampleValues[K][]) {
+async function roundTrip<K extends keyof SampleValues>(
+  db: DialectContext,
+  property: K,
+  values: SampleValues[K][],
+) {
   const store = await bootDurable(db, [Sample])
-  for (const value of values) new Sample(sampleValues({ [property]: value }))
+  const written = values.map((value) => new Sample(sampleValues({ [property]: value })))
   await ORM.flush()
   await store.reload()
   const loaded = await Sample.find()
+  // New instances of a new boot: the values were decoded from the database, not kept in memory.
+  for (const sample of loaded) expect(written).not.toContain(sample)
   return loaded.map((sample) => sample[property])
 }
 
 describeEachDialect('column types', (db) => {
   it('round-trips text, including empty, quoted and unicode strings', async () => {
-    const values = ['', 'hello', `it's "quoted" \\ back\\slash`, 'ünïcødé 日本語 🎉', 'line\nbreak\ttab', 'x'.repeat(10_000)]
+    const values = [
+      '',
+      'hello',
+      `it's "quoted" \\ back\\slash`,
+      'ünïcødé 日本語 🎉',
+      'line\nbreak\ttab',
+      'x'.repeat(10_000),
+    ]
     expect(await roundTrip(db, 'label', values)).toEqual(values)
   })
 
@@ -138,14 +174,28 @@ describeEachDialect('column types', (db) => {
   })
 
   it('round-trips bigints beyond 2^53 without losing precision', async () => {
-    const values = [0n, 9_007_199_254_740_993n, -9_007_199_254_740_993n, 9_223_372_036_854_775_807n, -9_223_372_036_854_775_808n]
+    const values = [
+      0n,
+      9_007_199_254_740_993n,
+      -9_007_199_254_740_993n,
+      9_223_372_036_854_775_807n,
+      -9_223_372_036_854_775_808n,
+    ]
     const loaded = await roundTrip(db, 'big', values)
     expect(loaded).toEqual(values)
     for (const value of loaded) expect(typeof value).toBe('bigint')
   })
 
   it('round-trips reals exactly', async () => {
-    const values = [1.5, -0.25, 0, 0.1 + 0.2, 1e-10, 123_456_789.123_456_78, Number.MAX_SAFE_INTEGER + 2]
+    const values = [
+      1.5,
+      -0.25,
+      0,
+      0.1 + 0.2,
+      1e-10,
+      123_456_789.123_456_78,
+      Number.MAX_SAFE_INTEGER + 2,
+    ]
     expect(await roundTrip(db, 'ratio', values)).toEqual(values)
   })
 
@@ -172,7 +222,13 @@ describeEachDialect('column types', (db) => {
       { name: 'Ann', age: 30, admin: false, manager: null },
       [1, 'two', null, true, { three: 3 }],
       { a: { b: { c: [1, [2, [3, { d: 'deep' }]]] } } },
-      { quote: `it's "quoted"`, backslash: 'a\\b', braces: '{"not": "json"}', unicode: 'ünï 日本 🎉', empty: '' },
+      {
+        quote: `it's "quoted"`,
+        backslash: 'a\\b',
+        braces: '{"not": "json"}',
+        unicode: 'ünï 日本 🎉',
+        empty: '',
+      },
       ['{', '}', '"', ',', 'NULL', 'a b'],
       [],
       {},
@@ -185,6 +241,18 @@ describeEachDialect('column types', (db) => {
   it('round-trips uuid columns', async () => {
     const values = [randomUUID(), randomUUID(), '00000000-0000-0000-0000-000000000000']
     expect(await roundTrip(db, 'ref', values)).toEqual(values)
+  })
+
+  it('reads a uuid written in uppercase back in the canonical lowercase form on every dialect', async () => {
+    const store = await bootDurable(db, [Sample])
+    const upper = 'ABCDEF01-2345-4678-9ABC-DEF012345678'
+    new Sample(sampleValues({ ref: upper }))
+    await ORM.flush()
+    await store.reload()
+    const [loaded] = await Sample.find()
+    expect(loaded?.ref).toBe(upper.toLowerCase())
+    expect(await Sample.count({ where: { ref: upper.toLowerCase() } })).toBe(1)
+    expect(await Sample.count({ where: { ref: upper } })).toBe(1)
   })
 
   it('finds a row by equality and by IN list on each non-json column type', async () => {
@@ -200,7 +268,13 @@ describeEachDialect('column types', (db) => {
         ref: randomUUID(),
       }),
     )
-    new Sample(sampleValues({ big: 9_007_199_254_740_992n, happenedAt: new Date('2020-01-01T00:00:00.002Z'), ref: randomUUID() }))
+    new Sample(
+      sampleValues({
+        big: 9_007_199_254_740_992n,
+        happenedAt: new Date('2020-01-01T00:00:00.002Z'),
+        ref: randomUUID(),
+      }),
+    )
     await ORM.flush()
     const properties = ['label', 'count', 'big', 'ratio', 'active', 'happenedAt', 'ref'] as const
     for (const property of properties) {
@@ -221,7 +295,16 @@ describeEachDialect('column types', (db) => {
     expect(loaded).toBeDefined()
     for (const property of OPTIONAL_PROPERTIES) expect(loaded?.[property], property).toBeUndefined()
     const [raw] = await ORM.query(`SELECT * FROM ${ORM.tableOf(Optional)}`)
-    for (const column of ['label', 'count', 'big', 'ratio', 'active', 'happened_at', 'data', 'ref']) {
+    for (const column of [
+      'label',
+      'count',
+      'big',
+      'ratio',
+      'active',
+      'happened_at',
+      'data',
+      'ref',
+    ]) {
       expect(raw?.[column], column).toBeNull()
     }
   })
@@ -264,7 +347,9 @@ describeEachDialect('column types', (db) => {
     expect(loaded?.happenedAt).toBeUndefined()
     expect(loaded?.data).toBeUndefined()
     expect(loaded?.big).toBeUndefined()
-    expect(await Optional.count({ where: { label: null, happenedAt: null, data: null, big: null } })).toBe(1)
+    expect(
+      await Optional.count({ where: { label: null, happenedAt: null, data: null, big: null } }),
+    ).toBe(1)
   })
 
   it('persists the values of property initializers when the constructor leaves them alone', async () => {
@@ -359,7 +444,11 @@ describeEachDialect('column types', (db) => {
     { property: 'ratio', value: () => Number.NaN, described: 'NaN in a real column' },
     { property: 'active', value: () => 1, described: 'a number in a boolean column' },
     { property: 'happenedAt', value: () => '2024-01-01', described: 'a string in a date column' },
-    { property: 'happenedAt', value: () => new Date('nope'), described: 'an invalid Date in a date column' },
+    {
+      property: 'happenedAt',
+      value: () => new Date('nope'),
+      described: 'an invalid Date in a date column',
+    },
     { property: 'data', value: () => 1n, described: 'a bigint in a json column' },
     {
       property: 'data',
@@ -373,31 +462,33 @@ describeEachDialect('column types', (db) => {
     { property: 'ref', value: () => 'not-a-uuid', described: 'a non-uuid string in a uuid column' },
   ]
 
-  it.each(wrongValues)('refuses to insert $described, naming Sample.$property', async ({ property, value }) => {
-    const store = await bootDurable(db, [Sample], { autoFlush: false })
-    const sample = new Sample(sampleValues())
-    ;(sample as unknown as Record<string, unknown>)[property] = value()
-    const failure = ORM.flush()
-    await expect(failure).rejects.toBeInstanceOf(ValidationError)
-    await expect(failure).rejects.toThrow(`Sample.${property}`)
-    await ORM.close().catch(() => undefined)
-    await store.reopen()
-    expect(await Sample.count()).toBe(0)
-  })
+  for (const { property, value, described } of wrongValues) {
+    it(`refuses to insert ${described}, naming Sample.${property}`, async () => {
+      const store = await bootDurable(db, [Sample], { autoFlush: false })
+      const sample = new Sample(sampleValues())
+      ;(sample as unknown as Record<string, unknown>)[property] = value()
+      const failure = ORM.flush()
+      await expect(failure).rejects.toBeInstanceOf(ValidationError)
+      await expect(failure).rejects.toThrow(`Sample.${property}`)
+      await ORM.close().catch(() => undefined)
+      await store.reopen()
+      expect(await Sample.count()).toBe(0)
+    })
 
-  it.each(wrongValues)('refuses to update with $described and leaves the row unchanged', async ({ property, value }) => {
-    const store = await bootDurable(db, [Sample], { autoFlush: false })
-    const original = sampleValues()
-    const sample = new Sample(original)
-    await ORM.flush()
-    ;(sample as unknown as Record<string, unknown>)[property] = value()
-    const failure = ORM.flush()
-    await expect(failure).rejects.toBeInstanceOf(ValidationError)
-    await expect(failure).rejects.toThrow(`Sample.${property}`)
-    await ORM.close().catch(() => undefined)
-    await store.reopen()
-    const [loaded] = await Sample.find()
-    expect(loaded?.[property]).toEqual(original[property])
-    expect(await Sample.count()).toBe(1)
-  })
+    it(`refuses to update with ${described} and leaves the row unchanged`, async () => {
+      const store = await bootDurable(db, [Sample], { autoFlush: false })
+      const original = sampleValues()
+      const sample = new Sample(original)
+      await ORM.flush()
+      ;(sample as unknown as Record<string, unknown>)[property] = value()
+      const failure = ORM.flush()
+      await expect(failure).rejects.toBeInstanceOf(ValidationError)
+      await expect(failure).rejects.toThrow(`Sample.${property}`)
+      await ORM.close().catch(() => undefined)
+      await store.reopen()
+      const [loaded] = await Sample.find()
+      expect(loaded?.[property]).toEqual(original[property])
+      expect(await Sample.count()).toBe(1)
+    })
+  }
 })

@@ -48,17 +48,15 @@ export class SqliteDriver implements Driver {
     return this.#db
   }
 
-  /** Resolves once no transaction holds the connection. */
-  async waitForIdle(): Promise<void> {
-    while (this.#transactionDone) await this.#transactionDone
-  }
-
-  get isBusy(): boolean {
-    return this.#transactionDone !== undefined
+  /** While a transaction holds the connection: a promise that settles when it ends. */
+  get transactionDone(): Promise<void> | undefined {
+    return this.#transactionDone
   }
 
   async begin(): Promise<TransactionConnection> {
-    await this.waitForIdle()
+    // Check and claim in one synchronous step: an await in between would let two callers both
+    // see the connection free and both issue BEGIN.
+    while (this.#transactionDone) await this.#transactionDone
     let release!: () => void
     this.#transactionDone = new Promise<void>((resolve) => (release = resolve))
     try {
@@ -175,17 +173,18 @@ class SharedSqliteConnection implements Connection {
   constructor(readonly driver: SqliteDriver) {}
 
   async select(text: string, params: readonly unknown[], safeIntegers: boolean): Promise<RawRow[]> {
-    if (this.driver.isBusy) await this.driver.waitForIdle()
+    // The loop re-checks right before running synchronously, so no transaction can start in between.
+    while (this.driver.transactionDone) await this.driver.transactionDone
     return this.driver.selectNow(text, params, safeIntegers)
   }
 
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    if (this.driver.isBusy) await this.driver.waitForIdle()
+    while (this.driver.transactionDone) await this.driver.transactionDone
     return this.driver.queryNow(text, params)
   }
 
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    if (this.driver.isBusy) await this.driver.waitForIdle()
+    while (this.driver.transactionDone) await this.driver.transactionDone
     return this.driver.writeNow(ops)
   }
 }
