@@ -5,7 +5,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** @internal Words for error messages: what a column of this type accepts. */
 export const EXPECTED_VALUE: Record<ColumnType, string> = {
   text: 'a string',
-  integer: 'an integer number',
+  integer: 'a 32-bit integer number (use a bigint column for larger values)',
   bigint: 'a bigint',
   real: 'a finite number',
   boolean: 'a boolean',
@@ -20,7 +20,8 @@ export function isWritableValue(type: ColumnType, value: unknown): boolean {
     case 'text':
       return typeof value === 'string'
     case 'integer':
-      return Number.isSafeInteger(value)
+      // PostgreSQL's integer is 32-bit; SQLite would take more. One range keeps both alike.
+      return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647
     case 'bigint':
       return typeof value === 'bigint'
     case 'real':

@@ -439,6 +439,7 @@ describeEachDialect('column types', (db) => {
     { property: 'label', value: () => 42, described: 'a number in a text column' },
     { property: 'count', value: () => '3', described: 'a string in an integer column' },
     { property: 'count', value: () => 1.5, described: 'a fraction in an integer column' },
+    { property: 'count', value: () => 2 ** 40, described: 'a number beyond 32 bits in an integer column' },
     { property: 'big', value: () => 3, described: 'a number in a bigint column' },
     { property: 'ratio', value: () => '1.5', described: 'a string in a real column' },
     { property: 'ratio', value: () => Number.NaN, described: 'NaN in a real column' },

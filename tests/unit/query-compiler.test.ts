@@ -79,7 +79,7 @@ describe('QueryCompiler', () => {
 
   it('refuses unknown keys and wrong types before building SQL', () => {
     expect(() => sqlite.select(meta, { where: { nope: 1 } })).toThrow(ValidationError)
-    expect(() => sqlite.select(meta, { where: { age: 'ten' } })).toThrow(/Person\.age expects an integer number/)
+    expect(() => sqlite.select(meta, { where: { age: 'ten' } })).toThrow(/Person\.age expects a 32-bit integer number/)
     expect(() => sqlite.select(meta, { orderBy: { age: 'sideways' } })).toThrow(/'asc' or 'desc'/)
   })
 })

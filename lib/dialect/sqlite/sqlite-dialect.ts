@@ -41,6 +41,9 @@ export class SqliteDialect implements Dialect {
         return (value as Date).getTime()
       case 'json':
         return JSON.stringify(value)
+      case 'uuid':
+        // PostgreSQL returns uuids in lower case; storing them so keeps both databases alike.
+        return (value as string).toLowerCase()
       default:
         return value
     }
