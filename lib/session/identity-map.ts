@@ -28,13 +28,6 @@ export class IdentityMap {
     this.#tables.get(meta)?.delete(id)
   }
 
-  /** Live instances held for a class (for tests and diagnostics). */
-  size(meta: EntityMetadata): number {
-    let size = 0
-    for (const ref of this.#tables.get(meta)?.values() ?? []) if (ref.deref()) size++
-    return size
-  }
-
   /**
    * Drops entries whose instance was collected. Runs after a number of writes proportional to the
    * map's size, so its cost stays constant per write (cheaper than a FinalizationRegistry callback).

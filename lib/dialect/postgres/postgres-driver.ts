@@ -45,11 +45,6 @@ export class PostgresDriver implements Driver {
     return { name, text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
   }
 
-  async connect(): Promise<void> {
-    const client = await this.#pool.connect()
-    client.release()
-  }
-
   async begin(): Promise<TransactionConnection> {
     const client = await this.#pool.connect()
     try {
