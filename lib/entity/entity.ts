@@ -1,5 +1,6 @@
 import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
-import { requireRuntime } from '../session/runtime.js'
+import { requireRuntime, type Runtime } from '../session/runtime.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
 import type { CountOptions, FindOptions } from './find-options.js'
 
@@ -74,9 +75,8 @@ export abstract class Entity {
    * ```
    */
   static async find<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T[]> {
-    const runtime = requireRuntime(`call ${this.name}.find()`)
-    runtime.enter()
-    return runtime.find<T>(runtime.metadataFor(this, this.name), options)
+    const [runtime, meta] = enterStatic(this, 'find')
+    return runtime.find<T>(meta, options)
   }
 
   /**
@@ -87,9 +87,8 @@ export abstract class Entity {
    * ```
    */
   static async findOne<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T | undefined> {
-    const runtime = requireRuntime(`call ${this.name}.findOne()`)
-    runtime.enter()
-    const [first] = await runtime.find<T>(runtime.metadataFor(this, this.name), { ...options, limit: 1 })
+    const [runtime, meta] = enterStatic(this, 'findOne')
+    const [first] = await runtime.find<T>(meta, { ...options, limit: 1 })
     return first
   }
 
@@ -101,9 +100,8 @@ export abstract class Entity {
    * ```
    */
   static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId): Promise<T | undefined> {
-    const runtime = requireRuntime(`call ${this.name}.findById()`)
-    runtime.enter()
-    return runtime.findById<T>(runtime.metadataFor(this, this.name), id)
+    const [runtime, meta] = enterStatic(this, 'findById')
+    return runtime.findById<T>(meta, id)
   }
 
   /**
@@ -114,10 +112,16 @@ export abstract class Entity {
    * ```
    */
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
-    const runtime = requireRuntime(`call ${this.name}.count()`)
-    runtime.enter()
-    return runtime.count(runtime.metadataFor(this, this.name), options?.where)
+    const [runtime, meta] = enterStatic(this, 'count')
+    return runtime.count(meta, options?.where)
   }
+}
+
+/** The booted runtime and the class's metadata for a static call, after rethrowing a background error. */
+function enterStatic(ctor: EntityClass, method: string): [Runtime, EntityMetadata] {
+  const runtime = requireRuntime(`call ${ctor.name}.${method}()`)
+  runtime.enter()
+  return [runtime, runtime.metadataFor(ctor, ctor.name)]
 }
 
 installBuiltinAccessors(Entity.prototype)

@@ -110,7 +110,7 @@ function planWrites(dialect: Dialect, taken: TakenWork, now: Date): WriteOp[] {
     const rows = entities.map((entity) => {
       const state = entity[STATE]
       adoptOwnFields(entity, state)
-      return encodeRow(dialect, entity, state, meta.insertColumns, now)
+      return encodeRow(dialect, state, meta.insertColumns, now)
     })
     ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows } satisfies InsertOp)
   }
@@ -127,7 +127,7 @@ function planWrites(dialect: Dialect, taken: TakenWork, now: Date): WriteOp[] {
       group = { meta, columns: [...columns, meta.updatedAtColumn], rows: [] }
       updatesByShape.set(key, group)
     }
-    const row = encodeRow(dialect, entity, state, group.columns, now)
+    const row = encodeRow(dialect, state, group.columns, now)
     row.push(dialect.encode(meta.idColumn.type, state.values[0]))
     group.rows.push(row)
   })
@@ -137,7 +137,6 @@ function planWrites(dialect: Dialect, taken: TakenWork, now: Date): WriteOp[] {
 
 function encodeRow(
   dialect: Dialect,
-  entity: Stateful,
   state: EntityState,
   columns: readonly ColumnMetadata[],
   now: Date,
@@ -151,23 +150,24 @@ function encodeRow(
     }
     const value = state.values[column.index]
     if (value === undefined || value === null) {
-      if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(entity, state))
+      if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(state))
       row[c] = null
       continue
     }
-    if (!isWritableValue(column.type, value)) {
-      throw ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(entity, state)}`, EXPECTED_VALUE[column.type], value)
-    }
+    const wrongType = (): ValidationError =>
+      ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
+    if (!isWritableValue(column.type, value)) throw wrongType()
     try {
       row[c] = dialect.encode(column.type, value)
     } catch {
-      throw ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(entity, state)}`, EXPECTED_VALUE[column.type], value)
+      // JSON.stringify throws on cycles and nested bigints: still a value of the wrong shape.
+      throw wrongType()
     }
   }
   return row
 }
 
-function describeRow(_entity: Stateful, state: EntityState): string {
+function describeRow(state: EntityState): string {
   const id = state.values[0]
   return id === undefined ? `a new ${state.meta.className}` : `${state.meta.className} #${String(id)}`
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { v7 as uuidv7 } from 'uuid'
-import type { Driver, TransactionConnection } from '../dialect/dialect.js'
+import type { Connection, Driver, TransactionConnection } from '../dialect/dialect.js'
 import { DetachedInstanceError } from '../errors/detached-instance-error.js'
 import { NotBootedError } from '../errors/not-booted-error.js'
 import type { OrmError } from '../errors/orm-error.js'
@@ -181,33 +181,25 @@ export class Runtime implements FlushContext {
 
   async count(meta: EntityMetadata, where: object | undefined): Promise<number> {
     const query = this.compiler.count(meta, where)
-    const work = this.currentWork()
-    await this.flush(work)
-    try {
-      const rows = await work.connection.select(query.text, query.params, false)
-      return Number(rows[0]?.[0] ?? 0)
-    } catch (error) {
-      throw this.toOrmError(error)
-    }
+    const rows = await this.#afterFlush((connection) => connection.select(query.text, query.params, false))
+    return Number(rows[0]?.[0] ?? 0)
   }
 
   async #select<T>(meta: EntityMetadata, text: string, params: unknown[]): Promise<T[]> {
-    const work = this.currentWork()
-    await this.flush(work)
-    let rows
-    try {
-      rows = await work.connection.select(text, params, meta.needsSafeIntegers)
-    } catch (error) {
-      throw this.toOrmError(error)
-    }
+    const rows = await this.#afterFlush((connection) => connection.select(text, params, meta.needsSafeIntegers))
     return this.hydrator.hydrate<T>(meta, rows)
   }
 
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.#afterFlush((connection) => connection.query(text, params))
+  }
+
+  /** Flushes the caller's scope so the query sees its changes, then runs it on that scope's connection. */
+  async #afterFlush<R>(run: (connection: Connection) => Promise<R>): Promise<R> {
     const work = this.currentWork()
     await this.flush(work)
     try {
-      return await work.connection.query(text, params)
+      return await run(work.connection)
     } catch (error) {
       throw this.toOrmError(error)
     }
