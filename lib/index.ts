@@ -4,9 +4,21 @@ export { ORM } from './orm/orm.js'
 export type { BootOptions } from './orm/boot-options.js'
 export { Entity } from './entity/entity.js'
 export type { EntityClass, EntityId, EntityJson } from './entity/entity.js'
-export type { CountOptions, DataKeys, FindOptions, OrderBy, Where, WhereValue } from './entity/find-options.js'
-export { Column, Table } from './metadata/decorators.js'
-export type { ColumnOptions, TableOptions } from './metadata/declarations.js'
+export type {
+  CountOptions,
+  DataKeys,
+  DeleteOptions,
+  FindOptions,
+  OrderBy,
+  RelationWhere,
+  Relations,
+  Where,
+  WhereValue,
+} from './entity/find-options.js'
+export { Column, Relation, Table } from './metadata/decorators.js'
+export type { ColumnOptions, RelationOptions, TableOptions } from './metadata/declarations.js'
+export { DependentsGraph } from './graph/dependents-graph.js'
+export type { DependentClasses, DependentsEdge } from './graph/dependents-graph.js'
 export type { ColumnType, IdType } from './metadata/column-type.js'
 export { sql, OR, AND, SqlFragment, WhereCombinator } from './query/sql.js'
 export type { Logger } from './schema/schema-sync.js'
@@ -19,3 +31,5 @@ export { ForeignKeyError } from './errors/foreign-key-error.js'
 export { ConnectionError } from './errors/connection-error.js'
 export { DetachedInstanceError } from './errors/detached-instance-error.js'
 export { DatabaseError } from './errors/database-error.js'
+export { DependentsError } from './errors/dependents-error.js'
+export type { DependentCounts, DependentsDict } from './errors/dependents-error.js'

@@ -1,6 +1,8 @@
 import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { MANAGED, STATE, type Stateful } from '../session/entity-state.js'
+import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import { MANAGED, NEW, STATE, type Stateful } from '../session/entity-state.js'
+import { Reference, referencedId } from '../session/reference.js'
 import type { Runtime } from '../session/runtime.js'
 
 /**
@@ -8,6 +10,7 @@ import type { Runtime } from '../session/runtime.js'
  * instance's state; the setter is how an assignment becomes a pending change.
  */
 export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
+  for (const relation of meta.relations) installRelationAccessor(meta, relation, runtime)
   for (const column of meta.columns) {
     if (column.role !== 'user') continue
     Object.defineProperty(meta.ctor.prototype, column.property, {
@@ -19,6 +22,59 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
       },
     })
   }
+}
+
+function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadata, runtime: Runtime): void {
+  const slot = relation.slot
+  let descriptor: PropertyDescriptor
+  if (relation.kind === 'toOne') {
+    descriptor = {
+      get(this: Stateful) {
+        const state = this[STATE]
+        const value = state?.values[slot]
+        return value instanceof Reference ? runtime.readReference(this, state, relation, value) : value
+      },
+      set(this: Stateful, value: unknown) {
+        const state = this[STATE]
+        const previous = state.values[slot]
+        // Assigning the loaded instance of the row it already points at changes nothing in the database.
+        if (previous instanceof Reference && value !== undefined && referencedId(value) === previous.id && value !== null) {
+          state.values[slot] = value
+          return
+        }
+        runtime.onWrite(this, state, slot, value)
+      },
+    }
+  } else if (relation.kind === 'toMany') {
+    descriptor = {
+      get(this: Stateful) {
+        const state = this[STATE]
+        return state && runtime.readCollection(this, state, relation)
+      },
+      set(this: Stateful, value: unknown) {
+        if (!Array.isArray(value)) {
+          throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className}`, value)
+        }
+        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value))
+      },
+    }
+  } else {
+    descriptor = {
+      get(this: Stateful) {
+        const state = this[STATE]
+        return state && runtime.readCollection(this, state, relation)
+      },
+      set(this: Stateful, value: unknown) {
+        // A field initializer (`stories: Story[] = []`) runs the setter on a new instance: harmless.
+        if (this[STATE]?.status === NEW && Array.isArray(value) && value.length === 0) return
+        const mirrored = relation.mirrored as RelationMetadata
+        throw ValidationError.badOption(
+          `${relation.path} is a read-only view of ${mirrored.path}; change ${mirrored.path} on the ${mirrored.owner.className} instead.`,
+        )
+      },
+    }
+  }
+  Object.defineProperty(meta.ctor.prototype, relation.property, { configurable: true, enumerable: false, ...descriptor })
 }
 
 function plainGetter(column: ColumnMetadata): (this: Stateful) => unknown {

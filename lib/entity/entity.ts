@@ -2,7 +2,10 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import type { CountOptions, FindOptions } from './find-options.js'
+import type { CountOptions, DeleteOptions, FindOptions } from './find-options.js'
+import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
+import type { DependentsDict } from '../errors/dependents-error.js'
+import { referencedId } from '../session/reference.js'
 
 /** The type of an entity id: a number for INT, a bigint for BIGINT, a string for UUID. */
 export type EntityId = number | bigint | string
@@ -57,14 +60,58 @@ export abstract class Entity {
     await runtime.flush()
   }
 
-  /** The mapped values as a plain object (id, timestamps and every decorated property). */
+  /**
+   * The mapped values as a plain object: id, timestamps, every column, and the target's id for each
+   * to-one relation (collections are left out, so that related instances never recurse).
+   */
   toJSON(): EntityJson {
     const state = this[STATE]
     const json: EntityJson = {}
     for (const column of state.meta.columns) {
-      json[column.property] = (this as unknown as Record<string, unknown>)[column.property]
+      json[column.property] =
+        column.role === 'relation' ? referencedId(state.values[column.index]) : (this as unknown as Record<string, unknown>)[column.property]
     }
     return json
+  }
+
+  /**
+   * Lists the rows that must be decoupled before this instance can be hard-deleted: per dependent
+   * class, its instances and the required props that can point here. Flushes pending changes first.
+   *
+   * ```ts
+   * const dependents = await user.getDependents() // { Story: [[story1], ['createdBy']] }
+   * ```
+   */
+  async getDependents(): Promise<DependentsDict<Entity>> {
+    const runtime = requireRuntime(`get the dependents of a ${this.constructor.name}`)
+    return getDependents(runtime, this as unknown as Stateful) as Promise<DependentsDict<Entity>>
+  }
+
+  /**
+   * Every instance that references this one through any relation (required, optional or to-many),
+   * in the same shape as `getDependents()`.
+   *
+   * ```ts
+   * const referencers = await tag.getReferencers() // { Story: [[story1], ['tags']] }
+   * ```
+   */
+  async getReferencers(): Promise<DependentsDict<Entity>> {
+    const runtime = requireRuntime(`get the referencers of a ${this.constructor.name}`)
+    return getReferencers(runtime, this as unknown as Stateful) as Promise<DependentsDict<Entity>>
+  }
+
+  /**
+   * Hard-deletes the row. Throws a `DependentsError` and changes nothing while a required relation of
+   * another row points here; optional references are cleared and to-many memberships removed. The
+   * instance is detached afterwards.
+   *
+   * ```ts
+   * await story.delete()
+   * ```
+   */
+  async delete(): Promise<void> {
+    const runtime = requireRuntime(`delete a ${this.constructor.name}`)
+    await deleteInstance(runtime, this as unknown as Stateful)
   }
 
   /**
@@ -114,6 +161,19 @@ export abstract class Entity {
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
     const [runtime, meta] = enterStatic(this, 'count')
     return runtime.count(meta, options?.where)
+  }
+
+  /**
+   * Hard-deletes every row that matches, in one transaction, and returns how many; if any of them has
+   * dependents, throws a `DependentsError` for all of them and deletes nothing.
+   *
+   * ```ts
+   * const removed = await Tag.delete({ where: { name: 'obsolete' } })
+   * ```
+   */
+  static async delete<T extends Entity>(this: EntityClass<T>, options: DeleteOptions<T>): Promise<number> {
+    const [runtime, meta] = enterStatic(this, 'delete')
+    return deleteWhere(runtime, meta, options)
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SqlFragment, WhereCombinator } from '../query/sql.js'
+import type { Entity, EntityId } from './entity.js'
 
 /** The keys of T that hold data rather than methods. */
 export type DataKeys<T> = {
@@ -9,8 +10,26 @@ export type DataKeys<T> = {
 /** What a where key accepts: a value, a list (IN), null (IS NULL), a `sql` fragment, or `OR`/`AND`. */
 export type WhereValue<V> = V | readonly V[] | null | SqlFragment | WhereCombinator
 
-/** Conditions on an entity's properties, combined with AND. */
-export type Where<T> = { [K in DataKeys<T>]?: WhereValue<NonNullable<T[K]>> }
+/**
+ * What a relation key accepts: conditions on the related rows (for a to-many relation: any member
+ * matches), an instance or an id, a list of them, or null (an optional to-one relation is empty).
+ */
+export type RelationWhere<E> = Where<E> | E | EntityId | readonly (E | EntityId)[] | null | WhereCombinator
+
+/** The entity class a property relates to, or never for a plain column. */
+type RelatedEntity<V> = V extends readonly (infer E)[] ? (E extends Entity ? E : never) : V extends Entity ? V : never
+
+/** Conditions on an entity's properties, combined with AND; relations take nested conditions. */
+export type Where<T> = {
+  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never]
+    ? WhereValue<NonNullable<T[K]>>
+    : RelationWhere<RelatedEntity<NonNullable<T[K]>>>
+}
+
+/** Relations to load with the rows: `true`, or the relations to load on the related rows in turn. */
+export type Relations<T> = {
+  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never] ? never : true | Relations<RelatedEntity<NonNullable<T[K]>>>
+}
 
 /** Sort directions per property, applied in key order. */
 export type OrderBy<T> = { [K in DataKeys<T>]?: 'asc' | 'desc' | 'ASC' | 'DESC' }
@@ -21,9 +40,16 @@ export interface FindOptions<T> {
   readonly orderBy?: OrderBy<T>
   readonly limit?: number
   readonly offset?: number
+  /** Relations to load in the same call, a bounded number of queries whatever the number of rows. */
+  readonly relations?: Relations<T>
 }
 
 /** Options of `count()`. */
 export interface CountOptions<T> {
   readonly where?: Where<T>
+}
+
+/** Options of the static `delete()`: `where` is required; `{}` deletes every row. */
+export interface DeleteOptions<T> {
+  readonly where: Where<T>
 }

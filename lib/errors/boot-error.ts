@@ -24,6 +24,55 @@ export class BootError extends OrmError {
     )
   }
 
+  static columnAndRelation(className: string, property: string): BootError {
+    return new BootError(`${className}.${property} has both @Column() and @Relation(); keep only one of them.`)
+  }
+
+  static badRelationTarget(className: string, property: string, why: string): BootError {
+    return new BootError(`@Relation() on ${className}.${property} is invalid: ${why}.`)
+  }
+
+  static missingRelationType(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} has no 'design:type' metadata, so veil-orm cannot tell a to-one from a to-many relation. ` +
+        `Compile with 'emitDecoratorMetadata' (tsc or SWC) and type the property as the class or an array of it.`,
+    )
+  }
+
+  static inverseNotArray(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} is an inverse view ({ inverse }) but is not typed as an array; type it as Target[].`,
+    )
+  }
+
+  static toOneOptionOnCollection(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} is a to-many relation: 'name' and 'nullable' only apply to to-one relations ` +
+        `(a to-many relation may always be empty). Name its junction table with { through }.`,
+    )
+  }
+
+  static throughOnToOne(className: string, property: string): BootError {
+    return new BootError(
+      `${className}.${property} is a to-one relation: 'through' names a junction table, which only to-many relations ` +
+        `(typed as an array) have. Name its foreign-key column with { name }.`,
+    )
+  }
+
+  static badInverse(path: string, targetName: string, inverse: string, ownerName: string): BootError {
+    return new BootError(
+      `${path} is declared as the inverse of ${targetName}.${inverse}, but ${targetName} has no relation '${inverse}' ` +
+        `pointing at ${ownerName}. Name a to-one or to-many @Relation of ${targetName} whose target is ${ownerName}.`,
+    )
+  }
+
+  static requiredCycle(cycle: readonly string[]): BootError {
+    return new BootError(
+      `The required relations ${cycle.join(' -> ')} form a cycle: no row of these classes could ever be inserted first, ` +
+        `or deleted. Make one of them optional with { nullable: true }.`,
+    )
+  }
+
   static badClassName(className: string): BootError {
     return new BootError(
       `Class name '${className}' is not PascalCase. Entity classes must be named like 'Account' or 'OrderItem' ` +

@@ -21,6 +21,12 @@ export class ValidationError extends OrmError {
     )
   }
 
+  static unknownRelation(className: string, key: string, known: readonly string[]): ValidationError {
+    return new ValidationError(
+      `${className} has no relation '${key}'. ${known.length > 0 ? `Its relations: ${known.join(', ')}.` : 'It declares no @Relation properties.'}`,
+    )
+  }
+
   static undefinedInWhere(className: string, key: string): ValidationError {
     return new ValidationError(
       `The where value for ${className}.${key} is undefined. Use null to match NULL, or leave the key out.`,
@@ -30,6 +36,19 @@ export class ValidationError extends OrmError {
   static readOnly(className: string, property: string): ValidationError {
     return new ValidationError(
       `${className}.${property} is set by veil-orm and cannot be assigned.`,
+    )
+  }
+
+  static detachedTarget(path: string, row: string, target: string): ValidationError {
+    return new ValidationError(
+      `${path} on ${row} points at ${target}, which was deleted or is detached. Assign a persisted or new instance instead.`,
+    )
+  }
+
+  static unsavedTarget(path: string, row: string, targetClass: string): ValidationError {
+    return new ValidationError(
+      `${path} on ${row} points at a new ${targetClass} that this flush does not insert (it belongs to another ` +
+        `transaction scope). Save the ${targetClass} first, or create it in the same scope.`,
     )
   }
 

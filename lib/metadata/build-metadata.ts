@@ -2,9 +2,16 @@ import 'reflect-metadata'
 import { BootError } from '../errors/boot-error.js'
 import { isCamelCase, isPascalCase, toSnakeCase } from '../util/naming.js'
 import { COLUMN_TYPES, ID_TYPES, columnTypeFromDesignType, type ColumnType, type IdType } from './column-type.js'
-import { ownColumnDeclarations, ownTableDeclaration, type ColumnDeclaration } from './declarations.js'
+import {
+  ownColumnDeclarations,
+  ownRelationDeclarations,
+  ownTableDeclaration,
+  type ColumnDeclaration,
+  type RelationDeclaration,
+} from './declarations.js'
 import { EntityMetadata, type ColumnMetadata } from './entity-metadata.js'
 import { MetadataRegistry } from './metadata-registry.js'
+import { RelationMetadata } from './relation-metadata.js'
 
 type AnyClass = abstract new (...args: never[]) => object
 
@@ -30,7 +37,7 @@ export function buildMetadata(
 ): MetadataRegistry {
   const seenNames = new Map<string, AnyClass>()
   const seenTables = new Map<string, string>()
-  const entities: EntityMetadata[] = []
+  const plans: ClassPlan[] = []
   for (const candidate of classes) {
     if (typeof candidate !== 'function' || !(candidate.prototype instanceof roots.entity)) {
       throw BootError.notAnEntity(typeof candidate === 'function' ? candidate.name : String(candidate))
@@ -44,46 +51,174 @@ export function buildMetadata(
     if (previous) throw BootError.duplicateClassName(className)
     seenNames.set(className, ctor)
 
-    const meta = buildEntityMetadata(ctor, roots, idTypeDefault)
-    const owner = seenTables.get(meta.tableName)
-    if (owner) throw BootError.duplicateTable(meta.tableName, owner, className)
-    seenTables.set(meta.tableName, className)
-    entities.push(meta)
+    const chain = ancestorsBelowEntity(ctor, roots.entity)
+    const tableName = ownTableDeclaration(ctor)?.name ?? toSnakeCase(className)
+    const owner = seenTables.get(tableName)
+    if (owner) throw BootError.duplicateTable(tableName, owner, className)
+    seenTables.set(tableName, className)
+    plans.push({ ctor, className, chain, tableName, idType: resolveIdType(chain, roots, idTypeDefault) })
   }
+  // Relations need every class's table and id type (a foreign key has its target's id type), so
+  // classes are planned first and built second.
+  const planByCtor = new Map(plans.map((plan) => [plan.ctor as object, plan]))
+  const entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor))
+  linkRelations(entities, seenTables)
   return new MetadataRegistry(entities)
 }
 
-function buildEntityMetadata(ctor: AnyClass, roots: HierarchyRoots, idTypeDefault: IdType): EntityMetadata {
-  const className = ctor.name
-  const chain = ancestorsBelowEntity(ctor, roots.entity)
-  const tableOptions = ownTableDeclaration(ctor)
+/** What is known about a class before its columns are resolved. */
+interface ClassPlan {
+  readonly ctor: AnyClass
+  readonly className: string
+  /** The class and its ancestors below Entity, nearest first. */
+  readonly chain: readonly AnyClass[]
+  readonly tableName: string
+  readonly idType: IdType
+}
+
+function idColumnType(idType: IdType): ColumnType {
+  return idType === 'UUID' ? 'uuid' : idType === 'BIGINT' ? 'bigint' : 'integer'
+}
+
+function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor: ReadonlyMap<object, ClassPlan>): EntityMetadata {
+  const { className, chain, tableName, idType } = plan
   const timestampNames = nearestTimestampNames(chain)
-  const tableName = tableOptions?.name ?? toSnakeCase(className)
 
   const columns: ColumnMetadata[] = []
   const usedColumnNames = new Map<string, string>()
-  const addColumn = (column: Omit<ColumnMetadata, 'index' | 'uniqueIndexName'>): void => {
+  const addColumn = (column: Omit<ColumnMetadata, 'index' | 'uniqueIndexName'>): ColumnMetadata => {
     const taken = usedColumnNames.get(column.name)
     if (taken) throw BootError.duplicateColumn(className, column.name, taken, column.property)
     usedColumnNames.set(column.name, column.property)
     const uniqueIndexName = column.unique ? indexName(tableName, column.name, 'key') : undefined
-    columns.push({ ...column, index: columns.length, uniqueIndexName })
+    const resolved = { ...column, index: columns.length, uniqueIndexName }
+    columns.push(resolved)
+    return resolved
   }
 
-  const idType = resolveIdType(chain, roots, idTypeDefault)
-  addColumn({ property: 'id', name: 'id', type: idType === 'UUID' ? 'uuid' : idType === 'BIGINT' ? 'bigint' : 'integer', nullable: false, unique: false, role: 'id' })
+  addColumn({ property: 'id', name: 'id', type: idColumnType(idType), nullable: false, unique: false, role: 'id' })
   addColumn({ property: 'createdAt', name: timestampNames.createdAt ?? 'created_at', type: 'date', nullable: false, unique: false, role: 'createdAt' })
   addColumn({ property: 'updatedAt', name: timestampNames.updatedAt ?? 'updated_at', type: 'date', nullable: false, unique: false, role: 'updatedAt' })
 
   const seenProperties = new Set<string>()
+  const relations: RelationMetadata[] = []
+  const collections: { declaration: RelationDeclaration; kind: 'toMany' | 'inverse'; target: ClassPlan }[] = []
   for (const klass of [...chain].reverse()) {
-    for (const declaration of ownColumnDeclarations(klass.prototype)) {
+    const columnDeclarations = ownColumnDeclarations(klass.prototype)
+    for (const declaration of columnDeclarations) {
       if (seenProperties.has(declaration.property)) continue
       seenProperties.add(declaration.property)
       addColumn(resolveColumn(className, declaration, roots.entity))
     }
+    for (const declaration of ownRelationDeclarations(klass.prototype)) {
+      const { property, options } = declaration
+      if (columnDeclarations.some((column) => column.property === property)) {
+        throw BootError.columnAndRelation(className, property)
+      }
+      if (seenProperties.has(property)) continue
+      seenProperties.add(property)
+      checkPropertyName(className, property)
+      const target = resolveRelationTarget(className, declaration, planByCtor)
+      const kind = relationKind(className, declaration)
+      if (kind !== 'toOne') {
+        if (options.name !== undefined || options.nullable !== undefined) throw BootError.toOneOptionOnCollection(className, property)
+        collections.push({ declaration, kind, target })
+        continue
+      }
+      if (options.through !== undefined) throw BootError.throughOnToOne(className, property)
+      const name = options.name ?? `${toSnakeCase(property)}_id`
+      const column = addColumn({
+        property,
+        name,
+        type: idColumnType(target.idType),
+        nullable: options.nullable ?? false,
+        unique: false,
+        role: 'relation',
+        foreignKeyIndexName: indexName(tableName, name, 'idx'),
+      })
+      relations.push(new RelationMetadata(property, 'toOne', column.nullable, column.index, column, target.ctor, options))
+    }
   }
-  return new EntityMetadata(ctor, className, tableName, idType, columns)
+  collections.forEach(({ declaration, kind, target }, k) => {
+    relations.push(new RelationMetadata(declaration.property, kind, false, columns.length + k, undefined, target.ctor, declaration.options))
+  })
+  return new EntityMetadata(plan.ctor, className, tableName, idType, columns, relations)
+}
+
+function resolveRelationTarget(
+  className: string,
+  declaration: RelationDeclaration,
+  planByCtor: ReadonlyMap<object, ClassPlan>,
+): ClassPlan {
+  let target: unknown
+  try {
+    target = declaration.target()
+  } catch (error) {
+    throw BootError.badRelationTarget(className, declaration.property, `its target function threw: ${String(error)}`)
+  }
+  if (typeof target !== 'function') {
+    throw BootError.badRelationTarget(className, declaration.property, 'its target function did not return a class (is there an import cycle?)')
+  }
+  const plan = planByCtor.get(target)
+  if (!plan) {
+    throw BootError.badRelationTarget(
+      className,
+      declaration.property,
+      `it points at ${target.name}, which was not passed to ORM.boot(); a relation needs a class with a table of its own`,
+    )
+  }
+  return plan
+}
+
+function relationKind(className: string, declaration: RelationDeclaration): 'toOne' | 'toMany' | 'inverse' {
+  const designType: unknown = Reflect.getMetadata('design:type', declaration.prototype, declaration.property)
+  if (designType === undefined) throw BootError.missingRelationType(className, declaration.property)
+  const isArray = designType === Array
+  if (declaration.options.inverse !== undefined) {
+    if (!isArray) throw BootError.inverseNotArray(className, declaration.property)
+    return 'inverse'
+  }
+  return isArray ? 'toMany' : 'toOne'
+}
+
+/** Connects every relation to its target's metadata, its junction table or the relation it mirrors. */
+function linkRelations(entities: readonly EntityMetadata[], tables: Map<string, string>): void {
+  const byCtor = new Map(entities.map((meta) => [meta.ctor as object, meta]))
+  for (const owner of entities) {
+    for (const relation of owner.relations) {
+      relation.owner = owner
+      relation.target = byCtor.get(relation.targetClass) as EntityMetadata
+      if (relation.kind !== 'toMany') continue
+      const target = relation.target
+      const tableName = relation.options.through ?? `${owner.tableName}_${toSnakeCase(relation.property)}`
+      const taken = tables.get(tableName)
+      if (taken) throw BootError.duplicateTable(tableName, taken, relation.path)
+      tables.set(tableName, relation.path)
+      const ownerColumn = `${owner.tableName}_id`
+      let targetColumn = `${target.tableName}_id`
+      if (targetColumn === ownerColumn) targetColumn = `${toSnakeCase(relation.property)}_id`
+      relation.junction = {
+        tableName,
+        ownerColumn,
+        targetColumn,
+        ownerType: owner.idColumn.type,
+        targetType: target.idColumn.type,
+        targetIndexName: indexName(tableName, targetColumn, 'idx'),
+        owner,
+        target,
+      }
+    }
+  }
+  for (const owner of entities) {
+    for (const relation of owner.relations) {
+      if (relation.kind !== 'inverse') continue
+      const mirrored = relation.target.relationsByProperty.get(relation.options.inverse as string)
+      if (!mirrored || mirrored.kind === 'inverse' || mirrored.target !== owner) {
+        throw BootError.badInverse(relation.path, relation.target.className, relation.options.inverse as string, owner.className)
+      }
+      relation.mirrored = mirrored
+    }
+  }
 }
 
 /** The class and its ancestors up to, not including, `Entity`; nearest first. */
@@ -136,8 +271,7 @@ function resolveColumn(
   entity: AnyClass,
 ): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
   const { property, options } = declaration
-  if (RESERVED_PROPERTIES.has(property)) throw BootError.reservedProperty(className, property)
-  if (!isCamelCase(property)) throw BootError.badPropertyName(className, property)
+  checkPropertyName(className, property)
   return {
     property,
     name: options.name ?? toSnakeCase(property),
@@ -146,6 +280,11 @@ function resolveColumn(
     unique: options.unique ?? false,
     role: 'user',
   }
+}
+
+function checkPropertyName(className: string, property: string): void {
+  if (RESERVED_PROPERTIES.has(property)) throw BootError.reservedProperty(className, property)
+  if (!isCamelCase(property)) throw BootError.badPropertyName(className, property)
 }
 
 function resolveColumnType(className: string, declaration: ColumnDeclaration, entity: AnyClass): ColumnType {

@@ -20,6 +20,32 @@ export interface TableOptions {
   readonly columns?: { readonly createdAt?: string; readonly updatedAt?: string; readonly deletedAt?: string }
 }
 
+/** Options of the `@Relation()` decorator. */
+export interface RelationOptions {
+  /**
+   * A to-one relation that may be empty (`ON DELETE SET NULL`); by default a to-one relation is
+   * required (NOT NULL, `ON DELETE RESTRICT`) and makes its class a dependent of the target.
+   */
+  readonly nullable?: boolean
+  /** The foreign-key column of a to-one relation; defaults to the snake_case property name plus `_id`. */
+  readonly name?: string
+  /** The junction table of a to-many relation; defaults to `<table>_<snake_case property>`. */
+  readonly through?: string
+  /**
+   * Makes this property a read-only view of the target's relation of that name pointing back here:
+   * `@Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]`.
+   */
+  readonly inverse?: string
+}
+
+/** @internal What a `@Relation()` decorator recorded on a prototype, resolved at boot. */
+export interface RelationDeclaration {
+  readonly property: string
+  readonly target: () => unknown
+  readonly options: RelationOptions
+  readonly prototype: object
+}
+
 /** @internal What a `@Column()` decorator recorded on a prototype, resolved at boot. */
 export interface ColumnDeclaration {
   readonly property: string
@@ -29,6 +55,7 @@ export interface ColumnDeclaration {
 
 const columnDeclarations = new WeakMap<object, ColumnDeclaration[]>()
 const tableDeclarations = new WeakMap<object, TableOptions>()
+const relationDeclarations = new WeakMap<object, RelationDeclaration[]>()
 
 /** @internal Records a decorated property on the prototype that declares it. */
 export function declareColumn(declaration: ColumnDeclaration): void {
@@ -50,4 +77,16 @@ export function declareTable(ctor: object, options: TableOptions): void {
 /** @internal The `@Table()` options declared on exactly this class. */
 export function ownTableDeclaration(ctor: object): TableOptions | undefined {
   return tableDeclarations.get(ctor)
+}
+
+/** @internal Records a `@Relation()` property on the prototype that declares it. */
+export function declareRelation(declaration: RelationDeclaration): void {
+  const list = relationDeclarations.get(declaration.prototype)
+  if (list) list.push(declaration)
+  else relationDeclarations.set(declaration.prototype, [declaration])
+}
+
+/** @internal The relations decorated directly on this prototype (not its ancestors). */
+export function ownRelationDeclarations(prototype: object): readonly RelationDeclaration[] {
+  return relationDeclarations.get(prototype) ?? []
 }

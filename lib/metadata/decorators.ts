@@ -1,5 +1,5 @@
 import { BootError } from '../errors/boot-error.js'
-import { declareColumn, declareTable, type ColumnOptions, type TableOptions } from './declarations.js'
+import { declareColumn, declareRelation, declareTable, type ColumnOptions, type RelationOptions, type TableOptions } from './declarations.js'
 
 function refuseStandardDecorators(name: string, key: unknown): void {
   if (typeof key === 'object' && key !== null && 'kind' in key) {
@@ -26,6 +26,32 @@ export function Column(options: ColumnOptions = {}): PropertyDecorator {
       throw new BootError(`@Column() cannot decorate the symbol property ${String(key)}; use a string name.`)
     }
     declareColumn({ prototype, property: key, options })
+  }
+}
+
+/**
+ * Marks a property as a reference to another entity class: to-one (a foreign-key column) when the
+ * property holds one instance, to-many (a junction table) when it holds an array. The target is a
+ * function so that classes may reference each other in any declaration order.
+ *
+ * ```ts
+ * class Story extends Entity {
+ *   @Relation(() => User) createdBy: User                       // required: User cannot be deleted under it
+ *   @Relation(() => User, { nullable: true }) editor?: User     // optional: cleared when the user is deleted
+ *   @Relation(() => Tag) tags: Tag[] = []                       // to-many
+ * }
+ * ```
+ */
+export function Relation(target: () => abstract new (...args: never[]) => object, options: RelationOptions = {}): PropertyDecorator {
+  return (prototype: object, key: string | symbol) => {
+    refuseStandardDecorators('Relation', key)
+    if (typeof key === 'symbol') {
+      throw new BootError(`@Relation() cannot decorate the symbol property ${String(key)}; use a string name.`)
+    }
+    if (typeof target !== 'function') {
+      throw new BootError(`@Relation() on ${prototype.constructor.name}.${key} needs a function returning the class: @Relation(() => User).`)
+    }
+    declareRelation({ prototype, property: key, target, options })
   }
 }
 

@@ -1,7 +1,8 @@
 import type { ColumnType, IdType } from './column-type.js'
+import type { RelationMetadata } from './relation-metadata.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
-export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'user'
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'user' | 'relation'
 
 /** @internal One mapped column of a registered class. */
 export interface ColumnMetadata {
@@ -16,6 +17,8 @@ export interface ColumnMetadata {
   readonly role: ColumnRole
   /** Name of the unique index backing `unique`, if any. */
   readonly uniqueIndexName: string | undefined
+  /** A to-one relation's foreign-key column: the index that makes dependents cheap to find. */
+  readonly foreignKeyIndexName?: string
 }
 
 /** @internal Everything the ORM knows about one registered class, resolved and validated at boot. */
@@ -32,6 +35,15 @@ export class EntityMetadata {
   /** True when SQLite must read this table with 64-bit safe integers. */
   readonly needsSafeIntegers: boolean
   readonly isIdGenerated: boolean
+  readonly relationsByProperty: ReadonlyMap<string, RelationMetadata>
+  /** The relation stored at each value slot (to-one relations share their column's slot). */
+  readonly relationAtSlot: readonly (RelationMetadata | undefined)[]
+  /** Length of an instance's value array: the columns, then one slot per to-many or inverse relation. */
+  readonly slotCount: number
+  /** Relations whose values live outside the row: to-many and inverse views. */
+  readonly collectionRelations: readonly RelationMetadata[]
+  /** Position in the order a flush inserts classes: referenced classes first. Set by the relation analyzer. */
+  insertRank = 0
 
   constructor(
     readonly ctor: abstract new (...args: never[]) => object,
@@ -39,9 +51,16 @@ export class EntityMetadata {
     readonly tableName: string,
     readonly idType: IdType,
     readonly columns: readonly ColumnMetadata[],
+    readonly relations: readonly RelationMetadata[],
   ) {
     this.byProperty = new Map(columns.map((column) => [column.property, column]))
-    this.propertyNames = columns.map((column) => column.property)
+    this.relationsByProperty = new Map(relations.map((relation) => [relation.property, relation]))
+    this.collectionRelations = relations.filter((relation) => relation.kind !== 'toOne')
+    this.slotCount = columns.length + this.collectionRelations.length
+    const relationAtSlot = new Array<RelationMetadata | undefined>(this.slotCount).fill(undefined)
+    for (const relation of relations) relationAtSlot[relation.slot] = relation
+    this.relationAtSlot = relationAtSlot
+    this.propertyNames = [...columns.map((column) => column.property), ...this.collectionRelations.map((relation) => relation.property)]
     this.isIdGenerated = idType !== 'UUID'
     this.insertColumns = columns.filter((column) => !(column.role === 'id' && this.isIdGenerated))
     this.mutableColumns = columns.filter((column) => column.type === 'json' || column.type === 'date')

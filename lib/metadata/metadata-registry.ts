@@ -1,4 +1,5 @@
 import type { ColumnMetadata, EntityMetadata } from './entity-metadata.js'
+import type { JunctionMetadata } from './relation-metadata.js'
 
 /** @internal The booted classes, looked up by constructor, class name, table or index name. */
 export class MetadataRegistry {
@@ -6,8 +7,11 @@ export class MetadataRegistry {
   readonly #byClassName = new Map<string, EntityMetadata>()
   readonly #byTable = new Map<string, EntityMetadata>()
   readonly #byIndexName = new Map<string, [EntityMetadata, ColumnMetadata]>()
+  /** The junction tables of every to-many relation. */
+  readonly junctions: readonly JunctionMetadata[]
 
   constructor(readonly entities: readonly EntityMetadata[]) {
+    this.junctions = entities.flatMap((meta) => meta.relations.flatMap((relation) => (relation.junction ? [relation.junction] : [])))
     for (const meta of entities) {
       this.#byCtor.set(meta.ctor, meta)
       this.#byClassName.set(meta.className, meta)
@@ -28,6 +32,11 @@ export class MetadataRegistry {
 
   forTable(table: string): EntityMetadata | undefined {
     return this.#byTable.get(table)
+  }
+
+  /** Whether a table belongs to a booted class or to one of their junction tables. */
+  isMappedTable(table: string): boolean {
+    return this.#byTable.has(table) || this.junctions.some((junction) => junction.tableName === table)
   }
 
   /** Resolves a unique index name (as PostgreSQL reports it) to the class and property it guards. */

@@ -9,6 +9,7 @@ import type { OrmError } from '../errors/orm-error.js'
 import { buildMetadata } from '../metadata/build-metadata.js'
 import { ID_TYPES, type IdType } from '../metadata/column-type.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
+import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { Runtime, activeRuntime, requireRuntime, setActiveRuntime } from '../session/runtime.js'
 import type { BootOptions } from './boot-options.js'
 
@@ -42,6 +43,7 @@ export class ORM {
     try {
       const idTypeDefault = checkOptions(options)
       const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault)
+      const graph = analyzeRelations(registry)
       const runtimeRef: { current?: Runtime } = {}
       const reportError = (error: OrmError): void => ORM.onError?.(error)
       const driver = openDriver(options, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
@@ -52,7 +54,7 @@ export class ORM {
         await driver.close().catch(() => undefined)
         throw driver.dialect.toOrmError(error, registry)
       }
-      const runtime = new Runtime(driver, registry, { autoFlush: options.autoFlush ?? true, reportError })
+      const runtime = new Runtime(driver, registry, graph, { autoFlush: options.autoFlush ?? true, reportError })
       runtimeRef.current = runtime
       for (const meta of registry.entities) installAccessors(meta, runtime)
       setActiveRuntime(runtime)
@@ -116,6 +118,29 @@ export class ORM {
   static tableOf(ctor: EntityClass): string {
     const runtime = requireRuntime('look up a table')
     return runtime.metadataFor(ctor, ctor.name).tableName
+  }
+
+  /**
+   * The classes whose rows can block the hard deletion of `ctor`'s rows, with their required props.
+   *
+   * ```ts
+   * ORM.dependentsOf(User) // { Story: ['createdBy'], Review: ['createdBy', 'approvedBy'] }
+   * ```
+   */
+  static dependentsOf(ctor: EntityClass): DependentClasses {
+    const runtime = requireRuntime('read the dependents graph')
+    return runtime.graph.dependentsOf(runtime.metadataFor(ctor, ctor.name).className)
+  }
+
+  /**
+   * The whole dependents graph built at boot, with a Mermaid rendering.
+   *
+   * ```ts
+   * console.log(ORM.dependentsGraph().toMermaid())
+   * ```
+   */
+  static dependentsGraph(): DependentsGraph {
+    return requireRuntime('read the dependents graph').graph
   }
 
   /** The database in use: 'sqlite' or 'postgres'. */

@@ -2,6 +2,7 @@ import type { Dialect } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isComparableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import { SqlFragment, WhereCombinator } from './sql.js'
 
 /** @internal A compiled statement: SQL text with the dialect's placeholders and its parameters. */
@@ -16,10 +17,17 @@ export interface RawFindOptions {
   readonly orderBy?: object
   readonly limit?: number
   readonly offset?: number
+  readonly relations?: object
 }
 
-/** Collects bound parameters and hands out the dialect's placeholders. */
-class ParamList {
+/**
+ * @internal A where names an instance that has no id yet. The runtime compiles again after the flush
+ * that inserts it; anything else wrong with a query is reported before that flush.
+ */
+export class UnsavedInstanceInWhere extends ValidationError {}
+
+/** @internal Collects bound parameters and hands out the dialect's placeholders. */
+export class ParamList {
   readonly values: unknown[] = []
   constructor(readonly dialect: Dialect) {}
 
@@ -29,12 +37,55 @@ class ParamList {
   }
 }
 
+/**
+ * @internal Tells entity instances (matched by id in a where) from nested where objects; the query
+ * layer does not know how instances carry their state.
+ */
+export type InstanceId = (value: unknown) => { readonly id: unknown } | undefined
+
 /** @internal Builds SELECT and COUNT statements for a dialect; validates every key and value first. */
 export class QueryCompiler {
-  readonly #selectLists = new Map<EntityMetadata, string>()
+  readonly #selectLists = new Map<string, string>()
   readonly #byIdQueries = new Map<EntityMetadata, string>()
 
-  constructor(readonly dialect: Dialect) {}
+  constructor(
+    readonly dialect: Dialect,
+    readonly instanceId: InstanceId,
+  ) {}
+
+  /** Rows whose `column` is one of `values` (ids), ordered by id: how relations are loaded. */
+  selectWhereIn(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[]): CompiledQuery {
+    const params = new ParamList(this.dialect)
+    const encoded = values.map((value) => this.dialect.encode(column.type, value))
+    const condition = this.dialect.inList(this.dialect.quote(column.name), column.type, encoded, params.bind)
+    const text = `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} WHERE ${condition} ORDER BY "id"`
+    return { text, params: params.values }
+  }
+
+  /**
+   * Rows of `result` joined through a junction to the given ids of one side ('owner' or 'target'),
+   * each row followed by the matched id, ordered by that id then by the row's id.
+   */
+  selectThroughJunction(result: EntityMetadata, junction: JunctionMetadata, side: 'owner' | 'target', ids: readonly unknown[]): CompiledQuery {
+    const q = (name: string): string => this.dialect.quote(name)
+    const [matchColumn, matchType, joinColumn] =
+      side === 'owner'
+        ? [junction.ownerColumn, junction.ownerType, junction.targetColumn]
+        : [junction.targetColumn, junction.targetType, junction.ownerColumn]
+    const params = new ParamList(this.dialect)
+    const encoded = ids.map((id) => this.dialect.encode(matchType, id))
+    const match = `j.${q(matchColumn)}`
+    const text =
+      `SELECT ${this.selectList(result, 'r')}, ${match} FROM ${q(junction.tableName)} AS j ` +
+      `JOIN ${q(result.tableName)} AS r ON r."id" = j.${q(joinColumn)} ` +
+      `WHERE ${this.dialect.inList(match, matchType, encoded, params.bind)} ORDER BY ${match}, r."id"`
+    return { text, params: params.values }
+  }
+
+  /** The WHERE condition of a `where` object, with its parameters bound into `params`. */
+  whereSql(meta: EntityMetadata, where: object | undefined, params: ParamList): string {
+    return this.#where(meta, where, params)
+  }
 
   select(meta: EntityMetadata, options: RawFindOptions = {}): CompiledQuery {
     const params = new ParamList(this.dialect)
@@ -43,7 +94,7 @@ export class QueryCompiler {
     const limit = this.#bindCount(meta, 'limit', options.limit, params)
     const offset = this.#bindCount(meta, 'offset', options.offset, params)
     const text =
-      `SELECT ${this.#selectList(meta)} FROM ${this.dialect.quote(meta.tableName)}` +
+      `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)}` +
       (where ? ` WHERE ${where}` : '') +
       ` ORDER BY ${orderBy}` +
       this.dialect.limitOffsetSql(limit, offset)
@@ -55,7 +106,7 @@ export class QueryCompiler {
     let text = this.#byIdQueries.get(meta)
     if (!text) {
       text =
-        `SELECT ${this.#selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} ` +
+        `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} ` +
         `WHERE ${this.dialect.quote(meta.idColumn.name)} = ${this.dialect.placeholder(1)}`
       this.#byIdQueries.set(meta, text)
     }
@@ -69,11 +120,14 @@ export class QueryCompiler {
     return { text, params: params.values }
   }
 
-  #selectList(meta: EntityMetadata): string {
-    let list = this.#selectLists.get(meta)
+  /** Every column of the class, in slot order, optionally qualified by a table alias. */
+  selectList(meta: EntityMetadata, alias?: string): string {
+    const key = alias ? `${alias}.${meta.tableName}` : meta.tableName
+    let list = this.#selectLists.get(key)
     if (!list) {
-      list = meta.columns.map((column) => this.dialect.quote(column.name)).join(', ')
-      this.#selectLists.set(meta, list)
+      const prefix = alias ? `${alias}.` : ''
+      list = meta.columns.map((column) => prefix + this.dialect.quote(column.name)).join(', ')
+      this.#selectLists.set(key, list)
     }
     return list
   }
@@ -85,12 +139,83 @@ export class QueryCompiler {
     }
     const conditions: string[] = []
     for (const [key, value] of Object.entries(where)) {
+      const relation = meta.relationsByProperty.get(key)
+      if (relation) {
+        if (value === undefined) throw ValidationError.undefinedInWhere(meta.className, key)
+        conditions.push(this.#relationCondition(meta, relation, value, params))
+        continue
+      }
       const column = meta.byProperty.get(key)
       if (!column) throw ValidationError.unknownProperty(meta.className, key, meta.propertyNames)
       if (value === undefined) throw ValidationError.undefinedInWhere(meta.className, key)
       conditions.push(this.#condition(meta, column, value, params))
     }
     return conditions.join(' AND ')
+  }
+
+  /**
+   * A condition on a relation: a nested where object matches the related rows ("any member matches"
+   * for to-many relations and inverse views); an instance, an id or a list of them matches by id.
+   * Every form is an uncorrelated `IN (SELECT ...)`, so nesting needs no table aliases.
+   */
+  #relationCondition(meta: EntityMetadata, relation: RelationMetadata, value: unknown, params: ParamList): string {
+    const q = (name: string): string => this.dialect.quote(name)
+    const target = relation.target
+    const nested = this.#isNestedWhere(value)
+    if (relation.kind === 'toOne') {
+      const column = relation.column as ColumnMetadata
+      if (!nested) return this.#condition(meta, column, this.#idsOf(relation, value), params)
+      const inner = this.#where(target, value as object, params)
+      return `${q(column.name)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
+    }
+    if (value === null) {
+      throw ValidationError.badOption(
+        `${relation.path} is a collection; match its members with a where object, an instance or an id, not null.`,
+      )
+    }
+    // Ids of the target rows that match, as a subquery or a condition on the target's id.
+    const targetMatch = (targetIdColumn: string): string => {
+      if (nested) {
+        const inner = this.#where(target, value as object, params)
+        return `${q(targetIdColumn)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
+      }
+      return this.#condition(target, { ...target.idColumn, name: targetIdColumn }, this.#idsOf(relation, value), params)
+    }
+    if (relation.kind === 'toMany') {
+      const junction = relation.junction as JunctionMetadata
+      return `"id" IN (SELECT ${q(junction.ownerColumn)} FROM ${q(junction.tableName)} WHERE ${targetMatch(junction.targetColumn)})`
+    }
+    const mirrored = relation.mirrored as RelationMetadata
+    if (mirrored.kind === 'toOne') {
+      return `"id" IN (SELECT ${q((mirrored.column as ColumnMetadata).name)} FROM ${q(target.tableName)} WHERE ${targetMatch('id')})`
+    }
+    const junction = mirrored.junction as JunctionMetadata
+    return `"id" IN (SELECT ${q(junction.targetColumn)} FROM ${q(junction.tableName)} WHERE ${targetMatch(junction.ownerColumn)})`
+  }
+
+  /** A plain object of conditions, as opposed to an instance, an id, a list, null or a combinator. */
+  #isNestedWhere(value: unknown): boolean {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      !(value instanceof SqlFragment) &&
+      !(value instanceof WhereCombinator) &&
+      !(value instanceof Date) &&
+      this.instanceId(value) === undefined
+    )
+  }
+
+  /** Replaces instances (alone, in lists or in OR/AND) by their ids. */
+  #idsOf(relation: RelationMetadata, value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.#idsOf(relation, item))
+    if (value instanceof WhereCombinator) return new WhereCombinator(value.operator, value.items.map((item) => this.#idsOf(relation, item)))
+    const instance = this.instanceId(value)
+    if (!instance) return value
+    if (instance.id === undefined) {
+      throw new UnsavedInstanceInWhere(`The ${relation.target.className} given in the where of ${relation.path} is not saved yet; it has no id to match.`)
+    }
+    return instance.id
   }
 
   #condition(meta: EntityMetadata, column: ColumnMetadata, value: unknown, params: ParamList): string {

@@ -15,11 +15,17 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
   const { dialect } = driver
   const existingTables = new Set(await driver.listTables())
   const ddl: string[] = []
+  const foreignKeys: string[] = []
+  const indexes: string[] = []
   const warnings: string[] = []
   for (const meta of registry.entities) {
     if (!existingTables.has(meta.tableName)) {
       ddl.push(dialect.createTableSql(meta))
-      for (const column of meta.columns) if (column.unique) ddl.push(dialect.createUniqueIndexSql(meta, column))
+      foreignKeys.push(...dialect.foreignKeysSql(meta))
+      for (const column of meta.columns) {
+        if (column.unique) indexes.push(dialect.createUniqueIndexSql(meta, column))
+        if (column.foreignKeyIndexName) indexes.push(dialect.createIndexSql(meta.tableName, column.foreignKeyIndexName, column.name))
+      }
       continue
     }
     const existingColumns = new Set(await driver.listColumns(meta.tableName))
@@ -35,7 +41,10 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
         }
       }
       if (column.unique && column.uniqueIndexName && !existingIndexes.has(column.uniqueIndexName)) {
-        ddl.push(dialect.createUniqueIndexSql(meta, column))
+        indexes.push(dialect.createUniqueIndexSql(meta, column))
+      }
+      if (column.foreignKeyIndexName && !existingIndexes.has(column.foreignKeyIndexName)) {
+        indexes.push(dialect.createIndexSql(meta.tableName, column.foreignKeyIndexName, column.name))
       }
     }
     const mapped = new Set(meta.columns.map((column) => column.name))
@@ -45,8 +54,14 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
       }
     }
   }
+  for (const junction of registry.junctions) {
+    if (existingTables.has(junction.tableName)) continue
+    indexes.push(dialect.createJunctionTableSql(junction))
+    indexes.push(dialect.createIndexSql(junction.tableName, junction.targetIndexName, junction.targetColumn))
+  }
+  ddl.push(...foreignKeys, ...indexes)
   for (const table of existingTables) {
-    if (!registry.forTable(table)) {
+    if (!registry.isMappedTable(table)) {
       warnings.push(`veil-orm: table "${table}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
     }
   }
@@ -69,6 +84,9 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry): 
         missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
       }
     }
+  }
+  for (const junction of registry.junctions) {
+    if (!existingTables.has(junction.tableName)) missing.push(`junction table "${junction.tableName}"`)
   }
   if (missing.length > 0) throw BootError.missingSchema(missing)
 }

@@ -19,6 +19,11 @@ export class EntityState {
   /** Serialized json/date values as last persisted, taken when the object was handed out. */
   snapshots: unknown[] | undefined = undefined
   detachedBecause: string | undefined = undefined
+  /**
+   * Per to-many slot: the members as last persisted (or loaded); undefined while unknown. Replaced,
+   * never mutated, so that a transaction's journal can keep the previous array.
+   */
+  members: (readonly Stateful[] | undefined)[] | undefined = undefined
 
   constructor(
     readonly meta: EntityMetadata,

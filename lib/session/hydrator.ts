@@ -2,6 +2,7 @@ import type { Dialect, RawRow } from '../dialect/dialect.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { EntityState, MANAGED, STATE, type Stateful } from './entity-state.js'
 import type { IdentityMap } from './identity-map.js'
+import { Reference, referencedId } from './reference.js'
 
 type Decoder = (raw: unknown) => unknown
 
@@ -24,6 +25,7 @@ export class Hydrator {
     const decoders = this.#decodersFor(meta)
     const Blank = this.#blankFor(meta)
     const width = decoders.length
+    const slotCount = meta.slotCount
     const decodeId = decoders[0] as Decoder
     const instances = new Array<T>(rows.length)
     for (let r = 0; r < rows.length; r++) {
@@ -35,8 +37,9 @@ export class Hydrator {
         instances[r] = existing as T
         continue
       }
-      const values = new Array<unknown>(width)
+      const values = new Array<unknown>(slotCount)
       for (let c = 0; c < width; c++) values[c] = (decoders[c] as Decoder)(row[c])
+      for (let c = width; c < slotCount; c++) values[c] = undefined
       const instance = new Blank()
       instance[STATE] = new EntityState(meta, this.epoch, values, MANAGED)
       this.identityMap.set(meta, id, instance)
@@ -47,9 +50,13 @@ export class Hydrator {
 
   /** Takes the database's values for every column that has no pending change in memory. */
   #refresh(state: EntityState, row: RawRow, decoders: readonly Decoder[]): void {
+    const { relationAtSlot } = state.meta
     for (let c = 1; c < decoders.length; c++) {
       if (state.dirty?.has(c)) continue
-      state.values[c] = (decoders[c] as Decoder)(row[c])
+      const value = (decoders[c] as Decoder)(row[c])
+      // A loaded to-one target stays loaded while the row still points at it.
+      if (relationAtSlot[c] && referencedId(value) === referencedId(state.values[c])) continue
+      state.values[c] = value
     }
     if (!state.dirty) state.snapshots = undefined
     else if (state.snapshots) for (let c = 0; c < state.snapshots.length; c++) if (!state.dirty.has(c)) state.snapshots[c] = undefined
@@ -58,7 +65,16 @@ export class Hydrator {
   #decodersFor(meta: EntityMetadata): Decoder[] {
     let decoders = this.#decoders.get(meta)
     if (!decoders) {
-      decoders = meta.columns.map((column) => (raw: unknown) => this.dialect.decode(column.type, raw))
+      decoders = meta.columns.map((column) => {
+        const relation = meta.relationAtSlot[column.index]
+        if (!relation) return (raw: unknown) => this.dialect.decode(column.type, raw)
+        // A foreign key becomes the target instance when it is in memory, a Reference otherwise.
+        return (raw: unknown) => {
+          const id = this.dialect.decode(column.type, raw)
+          if (id === undefined) return undefined
+          return this.identityMap.get(relation.target, id) ?? new Reference(id)
+        }
+      })
       this.#decoders.set(meta, decoders)
     }
     return decoders

@@ -24,6 +24,16 @@ export class IdentityMap {
     if (++this.#writesSinceSweep > this.#sizeAfterSweep + 10_000) this.#sweep()
   }
 
+  /** The live instances of one class currently in memory. */
+  *instancesOf(meta: EntityMetadata): Generator<object> {
+    const table = this.#tables.get(meta)
+    if (!table) return
+    for (const ref of table.values()) {
+      const instance = ref.deref()
+      if (instance) yield instance
+    }
+  }
+
   delete(meta: EntityMetadata, id: unknown): void {
     this.#tables.get(meta)?.delete(id)
   }

@@ -7,12 +7,17 @@ import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import { QueryCompiler, type RawFindOptions } from '../query/query-compiler.js'
+import { QueryCompiler, UnsavedInstanceInWhere, type CompiledQuery, type RawFindOptions } from '../query/query-compiler.js'
+import type { DependentsGraph } from '../graph/dependents-graph.js'
+import { RelationLoader } from '../graph/relation-loader.js'
+import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { DETACHED, EntityState, MANAGED, NEW, STATE, serializeMutable, type Stateful } from './entity-state.js'
 import { flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
+import { InverseView, Reference, isStateful, referencedId } from './reference.js'
+import { trackedArray } from './tracked-array.js'
 import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
 
 /** @internal Boot options that shape runtime behaviour. */
@@ -35,21 +40,40 @@ export class Runtime implements FlushContext {
   readonly identityMap = new IdentityMap()
   readonly hydrator
   readonly globalWork: UnitOfWork
+  readonly loader: RelationLoader
+  readonly #writeVersions = new Map<EntityMetadata, number>()
   readonly #scopes = new AsyncLocalStorage<UnitOfWork>()
   #openTransactions = 0
   #isFlushScheduled = false
   #backgroundError: OrmError | undefined
   #isClosed = false
+  /** Set while memory catches up with a change the database already made: not a pending change. */
+  #isApplyingDatabaseChange = false
 
   constructor(
     readonly driver: Driver,
     readonly registry: MetadataRegistry,
+    readonly graph: DependentsGraph,
     readonly options: RuntimeOptions,
   ) {
     this.dialect = driver.dialect
-    this.compiler = new QueryCompiler(driver.dialect)
+    this.compiler = new QueryCompiler(driver.dialect, (value) => (isStateful(value) ? { id: value[STATE].values[0] } : undefined))
     this.hydrator = new Hydrator(driver.dialect, this.identityMap, this.epoch)
     this.globalWork = new UnitOfWork(driver.shared, undefined, undefined)
+    this.loader = new RelationLoader(this)
+  }
+
+  /** Wraps a to-many relation's items in an array that marks the owner dirty when it changes. */
+  readonly wrapCollection = (entity: Stateful, slot: number, items: Iterable<unknown>): unknown[] =>
+    trackedArray(items, () => this.onCollectionChange(entity, entity[STATE], slot))
+
+  /** Counts committed writes per class, so that loaded inverse views know when they are stale. */
+  noteWrite(meta: EntityMetadata): void {
+    this.#writeVersions.set(meta, (this.#writeVersions.get(meta) ?? 0) + 1)
+  }
+
+  writeVersion(meta: EntityMetadata): number {
+    return this.#writeVersions.get(meta) ?? 0
   }
 
   toOrmError(error: unknown): OrmError {
@@ -80,7 +104,7 @@ export class Runtime implements FlushContext {
   // --- tracking hooks, called by Entity and its property accessors ---
 
   trackNew(entity: Stateful, meta: EntityMetadata): void {
-    const values = new Array<unknown>(meta.columns.length).fill(undefined)
+    const values = new Array<unknown>(meta.slotCount).fill(undefined)
     if (!meta.isIdGenerated) values[0] = uuidv7()
     const state = new EntityState(meta, this.epoch, values, NEW)
     entity[STATE] = state
@@ -105,6 +129,106 @@ export class Runtime implements FlushContext {
     this.#journal(work as UnitOfWork, entity, state)
     state.values[index] = value
     this.#markDirty(entity, state, index, work as UnitOfWork)
+  }
+
+  /** A to-many relation's array is about to change (called before the change, so the journal sees the old items). */
+  onCollectionChange(entity: Stateful, state: EntityState, slot: number): void {
+    if (this.#isApplyingDatabaseChange) return
+    if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
+    if (state.status === NEW) {
+      if (state.owner && !state.owner.newEntities.has(entity)) this.#markDirty(entity, state, slot, state.owner)
+      return
+    }
+    const work = this.currentWork()
+    this.#journal(work, entity, state)
+    this.#markDirty(entity, state, slot, work)
+  }
+
+  /** Reading an unloaded to-one relation: the target from memory, or a promise that loads it. */
+  readReference(entity: Stateful, state: EntityState, relation: RelationMetadata, reference: Reference): unknown {
+    const found = this.identityMap.get(relation.target, reference.id)
+    if (found) {
+      state.values[relation.slot] = found
+      return found
+    }
+    return this.#loadLazily(entity, state, relation)
+  }
+
+  /** Reading an unloaded to-many relation or a stale inverse view: a promise of its loaded value. */
+  readCollection(entity: Stateful, state: EntityState, relation: RelationMetadata): unknown {
+    const value = state.values[relation.slot]
+    if (relation.kind === 'toMany') {
+      if (value !== undefined) return value
+      if (state.status === NEW) return (state.values[relation.slot] = this.wrapCollection(entity, relation.slot, []))
+    } else {
+      const mirroredOwner = (relation.mirrored as RelationMetadata).owner
+      if (value instanceof InverseView && value.version === this.writeVersion(mirroredOwner)) return value.items
+      if (state.status === NEW) return Object.freeze([])
+    }
+    return this.#loadLazily(entity, state, relation)
+  }
+
+  async #loadLazily(entity: Stateful, state: EntityState, relation: RelationMetadata): Promise<unknown> {
+    this.enter()
+    if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
+    await this.afterFlush((connection) => this.loader.loadRelation(relation, [entity], connection))
+    const value = state.values[relation.slot]
+    if (value instanceof InverseView) return value.items
+    // A target deleted meanwhile stays a Reference: there is nothing to return.
+    return value instanceof Reference ? undefined : value
+  }
+
+  /**
+   * After rows were hard-deleted in `work`'s transaction: their instances are detached, optional
+   * references to them are cleared and they leave loaded to-many arrays, as the database's SET NULL and
+   * CASCADE did. Every change is journaled, so a rollback of an enclosing transaction restores it.
+   */
+  afterDelete(work: UnitOfWork, meta: EntityMetadata, ids: readonly unknown[]): void {
+    const deleted = new Set(ids)
+    for (const id of ids) {
+      const entity = this.identityMap.get(meta, id) as Stateful | undefined
+      if (!entity) continue
+      const state = entity[STATE]
+      this.#journal(work, entity, state)
+      state.owner?.dirtyEntities.delete(entity)
+      state.status = DETACHED
+      state.detachedBecause = 'it was deleted'
+      state.dirty = undefined
+      state.owner = undefined
+      this.identityMap.delete(meta, id)
+    }
+    const isDeleted = (value: unknown): boolean => {
+      const id = referencedId(value)
+      return id !== undefined && deleted.has(id)
+    }
+    this.#isApplyingDatabaseChange = true
+    try {
+      for (const [owner, relations] of this.graph.referenceRelations(meta)) {
+        for (const instance of this.identityMap.instancesOf(owner)) {
+          const entity = instance as Stateful
+          const state = entity[STATE]
+          for (const relation of relations) {
+            const value = state.values[relation.slot]
+            if (relation.kind === 'toOne') {
+              if (state.dirty?.has(relation.slot) || !isDeleted(value)) continue
+              this.#journal(work, entity, state)
+              state.values[relation.slot] = undefined
+            } else if (Array.isArray(value) && value.some(isDeleted)) {
+              this.#journal(work, entity, state)
+              for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
+              const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
+              const persisted = members[relation.slot]
+              if (persisted) members[relation.slot] = Object.freeze(persisted.filter((item) => !isDeleted(item)))
+              state.members = members
+            }
+          }
+        }
+        this.noteWrite(owner)
+      }
+    } finally {
+      this.#isApplyingDatabaseChange = false
+    }
+    this.noteWrite(meta)
   }
 
   /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */
@@ -134,13 +258,25 @@ export class Runtime implements FlushContext {
   }
 
   /** Records how an instance looked before a transaction first changed it. */
+  journal(work: UnitOfWork, entity: Stateful, state: EntityState): void {
+    this.#journal(work, entity, state)
+  }
+
   #journal(work: UnitOfWork, entity: Stateful, state: EntityState): void {
     if (!work.journal || work.journal.has(entity)) return
     const values = state.values.map((value, i) => {
       const type = state.meta.columns[i]?.type
+      if (Array.isArray(value)) return [...value]
       return (type === 'json' || type === 'date') && value !== null && typeof value === 'object' ? structuredClone(value) : value
     })
-    work.journal.set(entity, { created: false, values, dirty: state.dirty && new Set(state.dirty), owner: state.owner })
+    work.journal.set(entity, {
+      created: false,
+      values,
+      dirty: state.dirty && new Set(state.dirty),
+      owner: state.owner,
+      status: state.status,
+      members: state.members,
+    })
   }
 
   // --- flushing ---
@@ -166,8 +302,16 @@ export class Runtime implements FlushContext {
   // --- reads ---
 
   async find<T>(meta: EntityMetadata, options: RawFindOptions | undefined): Promise<T[]> {
-    const query = this.compiler.select(meta, options)
-    return this.#select<T>(meta, query.text, query.params)
+    this.loader.check(meta, options?.relations)
+    const compile = (): CompiledQuery => this.compiler.select(meta, options)
+    const early = compileBeforeFlush(compile)
+    return this.afterFlush(async (connection) => {
+      const query = early ?? compile()
+      const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
+      const instances = this.hydrator.hydrate<Stateful>(meta, rows)
+      await this.loader.load(meta, instances, options?.relations, connection)
+      return instances as T[]
+    })
   }
 
   async findById<T>(meta: EntityMetadata, id: unknown): Promise<T | undefined> {
@@ -175,27 +319,29 @@ export class Runtime implements FlushContext {
       throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
     }
     const query = this.compiler.selectById(meta, id)
-    const [found] = await this.#select<T>(meta, query.text, query.params)
-    return found
+    const rows = await this.afterFlush((connection) => connection.select(query.text, query.params, meta.needsSafeIntegers))
+    return this.hydrator.hydrate<T>(meta, rows)[0]
   }
 
   async count(meta: EntityMetadata, where: object | undefined): Promise<number> {
-    const query = this.compiler.count(meta, where)
-    const rows = await this.#afterFlush((connection) => connection.select(query.text, query.params, false))
+    const compile = (): CompiledQuery => this.compiler.count(meta, where)
+    const early = compileBeforeFlush(compile)
+    const rows = await this.afterFlush((connection) => {
+      const query = early ?? compile()
+      return connection.select(query.text, query.params, false)
+    })
     return Number(rows[0]?.[0] ?? 0)
   }
 
-  async #select<T>(meta: EntityMetadata, text: string, params: unknown[]): Promise<T[]> {
-    const rows = await this.#afterFlush((connection) => connection.select(text, params, meta.needsSafeIntegers))
-    return this.hydrator.hydrate<T>(meta, rows)
-  }
-
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    return this.#afterFlush((connection) => connection.query(text, params))
+    return this.afterFlush((connection) => connection.query(text, params))
   }
 
-  /** Flushes the caller's scope so the query sees its changes, then runs it on that scope's connection. */
-  async #afterFlush<R>(run: (connection: Connection) => Promise<R>): Promise<R> {
+  /**
+   * Flushes the caller's scope so the query sees its changes, then runs it on that scope's
+   * connection; database errors come out typed.
+   */
+  async afterFlush<R>(run: (connection: Connection) => Promise<R>): Promise<R> {
     const work = this.currentWork()
     await this.flush(work)
     try {
@@ -254,17 +400,26 @@ export class Runtime implements FlushContext {
         if (state.status === MANAGED) this.identityMap.delete(state.meta, state.values[0])
         // Never-flushed instances may still hold their fields as own properties, which would
         // hide the accessors that refuse changes to a detached instance.
-        adoptOwnFields(entity, state)
+        adoptOwnFields(entity, state, this.wrapCollection)
         state.status = DETACHED
         state.detachedBecause = 'it was created in a transaction that rolled back'
         state.dirty = undefined
         state.owner = undefined
         continue
       }
-      state.values = entry.values
+      state.values = entry.values.map((value, slot) =>
+        state.meta.relationAtSlot[slot]?.kind === 'toMany' && Array.isArray(value) ? this.wrapCollection(entity, slot, value) : value,
+      )
       state.dirty = entry.dirty
       state.owner = entry.owner
+      state.members = entry.members
       state.snapshots = undefined
+      if (state.status !== entry.status) {
+        // Deleted inside the transaction: the row is back, and so is the instance.
+        state.status = entry.status
+        state.detachedBecause = undefined
+        if (entry.status === MANAGED) this.identityMap.set(state.meta, state.values[0], entity)
+      }
       if (entry.dirty && entry.owner) entry.owner.dirtyEntities.add(entity)
     }
   }
@@ -280,6 +435,19 @@ export class Runtime implements FlushContext {
     this.#isClosed = true
     await this.driver.close()
     if (failure) throw failure
+  }
+}
+
+/**
+ * Compiles a query before the flush that precedes it, so that a bad query changes nothing; a where
+ * naming a not-yet-inserted instance is compiled again after the flush gave it an id.
+ */
+function compileBeforeFlush(compile: () => CompiledQuery): CompiledQuery | undefined {
+  try {
+    return compile()
+  } catch (error) {
+    if (error instanceof UnsavedInstanceInWhere) return undefined
+    throw error
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
-import type { Stateful } from './entity-state.js'
+import type { Stateful, Status } from './entity-state.js'
 
 /** @internal What an instance looked like when a transaction first touched it. */
 export type JournalEntry =
@@ -9,6 +9,8 @@ export type JournalEntry =
       readonly values: unknown[]
       readonly dirty: Set<number> | undefined
       readonly owner: UnitOfWork | undefined
+      readonly status: Status
+      readonly members: (readonly Stateful[] | undefined)[] | undefined
     }
 
 /**

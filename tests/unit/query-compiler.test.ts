@@ -14,8 +14,8 @@ class Person extends Entity {
 
 const registry = buildMetadata([Person], { entity: Entity, builtinBases: new Set() }, 'INT')
 const meta = registry.forClass(Person)!
-const sqlite = new QueryCompiler(new SqliteDialect())
-const postgres = new QueryCompiler(new PostgresDialect())
+const sqlite = new QueryCompiler(new SqliteDialect(), () => undefined)
+const postgres = new QueryCompiler(new PostgresDialect(), () => undefined)
 const columns = '"id", "created_at", "updated_at", "name", "age", "born_at", "nickname"'
 
 describe('QueryCompiler', () => {
@@ -33,10 +33,10 @@ describe('QueryCompiler', () => {
     expect(postgres.select(meta, { where }).text).toContain('WHERE "name" = $1 AND "nickname" IS NULL')
   })
 
-  it('spells IN lists per dialect: a list on SQLite, one array parameter on PostgreSQL', () => {
+  it('spells IN lists as one parameter: a JSON array on SQLite, an array on PostgreSQL', () => {
     expect(sqlite.select(meta, { where: { id: [1, 2, 3] } })).toMatchObject({
-      text: expect.stringContaining('WHERE "id" IN (?, ?, ?)'),
-      params: [1, 2, 3],
+      text: expect.stringContaining('WHERE "id" IN (SELECT value FROM json_each(?))'),
+      params: ['[1,2,3]'],
     })
     expect(postgres.select(meta, { where: { id: [1, 2, 3] } })).toMatchObject({
       text: expect.stringContaining('WHERE "id" = ANY($1::int4[])'),

@@ -1,6 +1,8 @@
 import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
+import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
+import { indexName } from '../../metadata/build-metadata.js'
 import type { Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toPostgresError } from './postgres-errors.js'
@@ -74,14 +76,53 @@ export class PostgresDialect implements Dialect {
     return `${column} = ANY(${bind(values)}::${ARRAY_ELEMENT_SQL[type]}[])`
   }
 
+  // FOR UPDATE conflicts with the KEY SHARE lock a concurrent insert of a referencing row takes:
+  // such an insert waits for the delete to commit, then fails on the foreign key.
+  readonly lockRowsSql = ' FOR UPDATE'
+
   createTableSql(meta: EntityMetadata): string {
     const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
     return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')})`
   }
 
+  foreignKeysSql(meta: EntityMetadata): string[] {
+    // Added after every CREATE TABLE of the batch: PostgreSQL needs the referenced table to exist,
+    // and classes may reference each other in a cycle of optional relations.
+    return meta.relations
+      .filter((relation) => relation.column)
+      .map((relation) => {
+        const column = relation.column as ColumnMetadata
+        return (
+          `ALTER TABLE ${this.quote(meta.tableName)} ADD CONSTRAINT ${this.quote(indexName(meta.tableName, column.name, 'fkey'))} ` +
+          `FOREIGN KEY (${this.quote(column.name)}) ${this.#referencesSql(meta, column)}`
+        )
+      })
+  }
+
+  createJunctionTableSql(junction: JunctionMetadata): string {
+    const q = (name: string): string => this.quote(name)
+    return (
+      `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
+      `${q(junction.ownerColumn)} ${COLUMN_SQL[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
+      `${q(junction.targetColumn)} ${COLUMN_SQL[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
+      `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))`
+    )
+  }
+
+  createIndexSql(table: string, indexName: string, column: string): string {
+    return `CREATE INDEX IF NOT EXISTS ${this.quote(indexName)} ON ${this.quote(table)} (${this.quote(column)})`
+  }
+
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
     // Added as nullable: existing rows have no value; the ORM enforces required-ness on writes.
-    return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN IF NOT EXISTS ${this.#columnSql(meta, column, false)}`
+    const references = column.role === 'relation' ? ` ${this.#referencesSql(meta, column)}` : ''
+    return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN IF NOT EXISTS ${this.#columnSql(meta, column, false)}${references}`
+  }
+
+  #referencesSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    const relation = meta.relationAtSlot[column.index]
+    if (!relation) throw new Error(`internal: ${meta.className}.${column.property} is not a relation`)
+    return `REFERENCES ${this.quote(relation.target.tableName)} ("id") ON DELETE ${relation.nullable ? 'SET NULL' : 'RESTRICT'}`
   }
 
   createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {

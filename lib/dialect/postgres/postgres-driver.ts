@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
-import type { Connection, Driver, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { resolvePendingIds } from '../dialect.js'
+import type { Connection, Driver, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
@@ -103,11 +104,40 @@ export class PostgresDriver implements Driver {
   /** @internal Runs the ops in order on one client; the caller provides atomicity. */
   async runOps(client: Queryable, ops: readonly WriteOp[]): Promise<WriteResult> {
     const results: WriteResult = []
-    for (const op of ops) results.push(await this.#runOp(client, op))
+    for (const op of ops) {
+      resolvePendingIds(op, results, this.dialect)
+      results.push(await this.#runOp(client, op))
+    }
     return results
   }
 
+  async #link(client: Queryable, op: LinkOp): Promise<void> {
+    const { junction } = op
+    const q = (name: string): string => this.dialect.quote(name)
+    const table = q(junction.tableName)
+    const owner = q(junction.ownerColumn)
+    const target = q(junction.targetColumn)
+    const ownerType = ARRAY_ELEMENT_SQL[junction.ownerType]
+    const targetType = ARRAY_ELEMENT_SQL[junction.targetType]
+    const owners = op.rows.map((row) => row[0])
+    if (op.kind === 'unlinkAll') {
+      await client.query(this.prepared(`DELETE FROM ${table} WHERE ${owner} = ANY($1::${ownerType}[])`, [owners]))
+      return
+    }
+    const targets = op.rows.map((row) => row[1])
+    const pairs = `unnest($1::${ownerType}[], $2::${targetType}[])`
+    const text =
+      op.kind === 'link'
+        ? `INSERT INTO ${table} (${owner}, ${target}) SELECT * FROM ${pairs} ON CONFLICT DO NOTHING`
+        : `DELETE FROM ${table} AS j USING ${pairs} AS v(o, t) WHERE j.${owner} = v.o AND j.${target} = v.t`
+    await client.query(this.prepared(text, [owners, targets]))
+  }
+
   async #runOp(client: Queryable, op: WriteOp): Promise<unknown[] | undefined> {
+    if (op.kind !== 'insert' && op.kind !== 'update') {
+      await this.#link(client, op)
+      return undefined
+    }
     const q = (name: string): string => this.dialect.quote(name)
     const table = q(op.meta.tableName)
     const columnArrays = op.columns.map(() => new Array<unknown>(op.rows.length))
@@ -166,6 +196,11 @@ class PostgresConnection implements Connection {
     return result.rows as Record<string, unknown>[]
   }
 
+  async execute(text: string, params: readonly unknown[]): Promise<number> {
+    const result = await this.target.query(this.driver.prepared(text, params))
+    return result.rowCount ?? 0
+  }
+
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {
     // A single statement is atomic by itself: no BEGIN/COMMIT round trips needed.
     if (ops.length === 1) return this.driver.runOps(this.target, ops)
@@ -213,6 +248,10 @@ class PostgresTransaction implements TransactionConnection {
 
   query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     return this.#connection.query(text, params)
+  }
+
+  execute(text: string, params: readonly unknown[]): Promise<number> {
+    return this.#connection.execute(text, params)
   }
 
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {

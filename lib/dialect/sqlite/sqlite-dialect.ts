@@ -1,6 +1,7 @@
 import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
+import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
 import type { Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toSqliteError } from './sqlite-errors.js'
@@ -74,13 +75,37 @@ export class SqliteDialect implements Dialect {
     return value ?? null
   }
 
+  readonly lockRowsSql = ''
+
   inList(column: string, _type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
-    return `${column} IN (${values.map(bind).join(', ')})`
+    // One JSON parameter instead of one placeholder per value: the statement text (and its cached
+    // prepared statement) stays the same for any list length, and SQLite's parameter limit never applies.
+    const json = `[${values.map((value) => (typeof value === 'bigint' ? value.toString() : JSON.stringify(value))).join(',')}]`
+    return `${column} IN (SELECT value FROM json_each(${bind(json)}))`
   }
 
   createTableSql(meta: EntityMetadata): string {
     const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
     return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')}) STRICT`
+  }
+
+  foreignKeysSql(): string[] {
+    // SQLite checks references only when rows are written, so they are declared inline.
+    return []
+  }
+
+  createJunctionTableSql(junction: JunctionMetadata): string {
+    const q = (name: string): string => this.quote(name)
+    return (
+      `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
+      `${q(junction.ownerColumn)} ${COLUMN_SQL[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
+      `${q(junction.targetColumn)} ${COLUMN_SQL[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
+      `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)})) STRICT, WITHOUT ROWID`
+    )
+  }
+
+  createIndexSql(table: string, indexName: string, column: string): string {
+    return `CREATE INDEX IF NOT EXISTS ${this.quote(indexName)} ON ${this.quote(table)} (${this.quote(column)})`
   }
 
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
@@ -115,6 +140,10 @@ export class SqliteDialect implements Dialect {
     let sql = `${name} ${COLUMN_SQL[column.type]}`
     if (withNotNull && !column.nullable) sql += ' NOT NULL'
     if (column.type === 'boolean') sql += ` CHECK (${name} IN (0, 1))`
+    const relation = meta.relationAtSlot[column.index]
+    if (relation) {
+      sql += ` REFERENCES ${this.quote(relation.target.tableName)} ("id") ON DELETE ${relation.nullable ? 'SET NULL' : 'RESTRICT'}`
+    }
     return sql
   }
 }

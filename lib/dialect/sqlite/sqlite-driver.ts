@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import type { Connection, Driver, InsertOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { resolvePendingIds } from '../dialect.js'
+import type { Connection, Driver, InsertOp, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
 const INSERT_CHUNK_ROWS = 64
@@ -114,9 +115,36 @@ export class SqliteDriver implements Driver {
     return []
   }
 
+  executeNow(text: string, params: readonly unknown[]): number {
+    return this.statement(text).run(params as unknown[]).changes
+  }
+
   writeNow(ops: readonly WriteOp[]): WriteResult {
     // db.transaction() turns into a SAVEPOINT when a transaction is already open.
-    return this.#db.transaction(() => ops.map((op) => this.#runOp(op)))()
+    return this.#db.transaction(() => {
+      const results: WriteResult = []
+      for (const op of ops) {
+        resolvePendingIds(op, results, this.dialect)
+        results.push(this.#runOp(op))
+      }
+      return results
+    })()
+  }
+
+  #link(op: LinkOp): void {
+    const { junction } = op
+    const q = (name: string): string => this.dialect.quote(name)
+    const table = q(junction.tableName)
+    const owner = q(junction.ownerColumn)
+    const target = q(junction.targetColumn)
+    const text =
+      op.kind === 'link'
+        ? `INSERT INTO ${table} (${owner}, ${target}) VALUES (?, ?) ON CONFLICT DO NOTHING`
+        : op.kind === 'unlink'
+          ? `DELETE FROM ${table} WHERE ${owner} = ? AND ${target} = ?`
+          : `DELETE FROM ${table} WHERE ${owner} = ?`
+    const statement = this.statement(text)
+    for (const row of op.rows) statement.run(row)
   }
 
   /**
@@ -159,6 +187,10 @@ export class SqliteDriver implements Driver {
 
   #runOp(op: WriteOp): unknown[] | undefined {
     const { dialect } = this
+    if (op.kind !== 'insert' && op.kind !== 'update') {
+      this.#link(op)
+      return undefined
+    }
     const table = dialect.quote(op.meta.tableName)
     if (op.kind === 'insert') return this.#insert(op, table)
     const sets = op.columns.map((column) => `${dialect.quote(column.name)} = ?`).join(', ')
@@ -183,6 +215,11 @@ class SharedSqliteConnection implements Connection {
     return this.driver.queryNow(text, params)
   }
 
+  async execute(text: string, params: readonly unknown[]): Promise<number> {
+    while (this.driver.transactionDone) await this.driver.transactionDone
+    return this.driver.executeNow(text, params)
+  }
+
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {
     while (this.driver.transactionDone) await this.driver.transactionDone
     return this.driver.writeNow(ops)
@@ -203,6 +240,10 @@ class SqliteTransaction implements TransactionConnection {
 
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
     return this.driver.queryNow(text, params)
+  }
+
+  async execute(text: string, params: readonly unknown[]): Promise<number> {
+    return this.driver.executeNow(text, params)
   }
 
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {

@@ -1,0 +1,295 @@
+import { PendingId, type Dialect, type LinkOp, type UpdateOp, type WriteOp } from '../dialect/dialect.js'
+import { ValidationError } from '../errors/validation-error.js'
+import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import { DETACHED, MANAGED, STATE, type EntityState, type Stateful } from './entity-state.js'
+import { Reference, isStateful } from './reference.js'
+
+/** @internal The instances and dirty slots a flush took out of a unit of work. */
+export interface TakenWork {
+  readonly inserts: Stateful[]
+  readonly updates: Stateful[]
+  readonly updatedSlots: Set<number>[]
+}
+
+/** @internal The members a to-many relation holds once the write commits. */
+export interface MembershipChange {
+  readonly entity: Stateful
+  readonly slot: number
+  readonly items: readonly Stateful[]
+}
+
+/** @internal What a flush sends, and what it must apply to memory once the write commits. */
+export interface WritePlan {
+  readonly ops: WriteOp[]
+  /** Inserted instances per class, in op order: op i inserts insertGroups[i]. */
+  readonly insertGroups: readonly (readonly [EntityMetadata, Stateful[]])[]
+  readonly memberships: readonly MembershipChange[]
+  /** Classes whose rows or junction tables the write changes. */
+  readonly touched: ReadonlySet<EntityMetadata>
+}
+
+interface Position {
+  readonly op: number
+  readonly row: number
+}
+
+interface JunctionChanges {
+  readonly unlinkAll: unknown[][]
+  readonly unlink: unknown[][]
+  readonly link: unknown[][]
+}
+
+/**
+ * @internal Turns taken work into batched writes: one INSERT per class (referenced classes first),
+ * fix-up UPDATEs for optional references to rows inserted later in the same write, one UPDATE per class
+ * and column set, then junction changes. A reference to a row inserted by the same write is a
+ * {@link PendingId} that the driver fills in from that insert's generated ids.
+ */
+export function planWrites(dialect: Dialect, taken: TakenWork, now: Date): WritePlan {
+  return new WritePlanner(dialect, now).plan(taken)
+}
+
+class WritePlanner {
+  readonly #ops: WriteOp[] = []
+  readonly #positions = new Map<Stateful, Position>()
+  readonly #fixups = new Map<ColumnMetadata, UpdateOp>()
+  readonly #junctions = new Map<JunctionMetadata, JunctionChanges>()
+  readonly #memberships: MembershipChange[] = []
+  readonly #touched = new Set<EntityMetadata>()
+  /** Set when the row being encoded got a PendingId cell. */
+  #hasPendingIds = false
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly now: Date,
+  ) {}
+
+  plan(taken: TakenWork): WritePlan {
+    const insertGroups = [...groupByClass(taken.inserts)].sort(([a], [b]) => a.insertRank - b.insertRank)
+    insertGroups.forEach(([, entities], op) => entities.forEach((entity, row) => this.#positions.set(entity, { op, row })))
+    insertGroups.forEach(([meta, entities], op) => this.#planInsert(meta, entities, op))
+    this.#ops.push(...this.#fixups.values())
+    this.#planUpdates(taken)
+    for (const [junction, changes] of this.#junctions) {
+      this.#touched.add(junction.owner)
+      for (const kind of ['unlinkAll', 'unlink', 'link'] as const) {
+        const rows = changes[kind]
+        if (rows.length > 0) {
+          this.#ops.push({ kind, junction, rows, hasPendingIds: rows.some((row) => row.some((cell) => cell instanceof PendingId)) } satisfies LinkOp)
+        }
+      }
+    }
+    return { ops: this.#ops, insertGroups, memberships: this.#memberships, touched: this.#touched }
+  }
+
+  #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
+    this.#hasPendingIds = false
+    const rows = entities.map((entity, row) => this.#encodeRow(entity[STATE], meta.insertColumns, { op, row }))
+    this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: this.#hasPendingIds })
+    this.#touched.add(meta)
+    for (const relation of meta.collectionRelations) {
+      if (relation.kind !== 'toMany') continue
+      for (const entity of entities) {
+        const state = entity[STATE]
+        const items = this.#members(state, relation)
+        const changes = this.#changesFor(relation)
+        const owner = this.#idCell(entity, AFTER_INSERTS, state, relation)
+        for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
+        this.#memberships.push({ entity, slot: relation.slot, items })
+      }
+    }
+  }
+
+  #planUpdates(taken: TakenWork): void {
+    const groups = new Map<string, UpdateOp>()
+    taken.updates.forEach((entity, i) => {
+      const state = entity[STATE]
+      const { meta } = state
+      const slots = [...(taken.updatedSlots[i] as Set<number>)].sort((a, b) => a - b)
+      const columnIndexes = slots.filter((slot) => slot < meta.columns.length)
+      for (const slot of slots) {
+        const relation = meta.relationAtSlot[slot]
+        if (slot >= meta.columns.length && relation?.kind === 'toMany') this.#planMembership(entity, state, relation)
+      }
+      if (columnIndexes.length === 0) return
+      const key = `${meta.className}:${columnIndexes.join(',')}`
+      let group = groups.get(key)
+      if (!group) {
+        const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
+        group = { kind: 'update', meta, columns: [...columns, meta.updatedAtColumn], rows: [], hasPendingIds: false }
+        groups.set(key, group)
+        this.#touched.add(meta)
+      }
+      this.#hasPendingIds = false
+      const row = this.#encodeRow(state, group.columns, undefined)
+      row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
+      group.rows.push(row)
+      if (this.#hasPendingIds) (group as { hasPendingIds: boolean }).hasPendingIds = true
+    })
+    this.#ops.push(...groups.values())
+  }
+
+  /** Junction changes for a persisted instance's to-many relation: a diff against the persisted members. */
+  #planMembership(entity: Stateful, state: EntityState, relation: RelationMetadata): void {
+    const items = this.#members(state, relation)
+    const changes = this.#changesFor(relation)
+    const owner = this.dialect.encode(state.meta.idColumn.type, state.values[0])
+    const persisted = state.members?.[relation.slot]
+    if (persisted === undefined) {
+      // Assigned without ever being loaded: the old members are unknown, so all are replaced.
+      changes.unlinkAll.push([owner])
+      for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
+    } else {
+      const before = new Set(persisted)
+      const now = new Set(items)
+      for (const item of items) if (!before.has(item)) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
+      for (const item of persisted) {
+        // A member deleted since: its junction rows went with it.
+        if (!now.has(item) && item[STATE].status === MANAGED) {
+          changes.unlink.push([owner, this.dialect.encode(item[STATE].meta.idColumn.type, item[STATE].values[0])])
+        }
+      }
+    }
+    this.#memberships.push({ entity, slot: relation.slot, items })
+  }
+
+  #changesFor(relation: RelationMetadata): JunctionChanges {
+    const junction = relation.junction as JunctionMetadata
+    let changes = this.#junctions.get(junction)
+    if (!changes) this.#junctions.set(junction, (changes = { unlinkAll: [], unlink: [], link: [] }))
+    return changes
+  }
+
+  /** The validated, de-duplicated members of a to-many relation. */
+  #members(state: EntityState, relation: RelationMetadata): Stateful[] {
+    const value = state.values[relation.slot]
+    if (value === undefined || value === null) return []
+    if (!Array.isArray(value)) {
+      throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}`, `an array of ${relation.target.className}`, value)
+    }
+    const items = new Set<Stateful>()
+    value.forEach((item: unknown, i) => {
+      if (!isStateful(item) || item[STATE].meta !== relation.target) {
+        throw ValidationError.wrongType(`${relation.path}[${i}] on ${describeRow(state)}`, `a ${relation.target.className} instance`, item)
+      }
+      if (item[STATE].status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(state), describeRow(item[STATE]))
+      items.add(item)
+    })
+    return [...items]
+  }
+
+  /**
+   * The id of `target` as a cell of a row written by op `forOp`: its id, or a PendingId when it is
+   * inserted by an earlier op of this write.
+   */
+  #idCell(target: Stateful, forOp: number, source: EntityState, relation: RelationMetadata): unknown {
+    const state = target[STATE]
+    if (state.status === MANAGED) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
+    if (state.status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(source), describeRow(state))
+    const position = this.#positions.get(target)
+    if (!position) throw ValidationError.unsavedTarget(relation.path, describeRow(source), state.meta.className)
+    if (!state.meta.isIdGenerated) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
+    if (position.op >= forOp) throw new Error(`internal: ${relation.path} references a row inserted later in the same write`)
+    this.#hasPendingIds = true
+    return new PendingId(position.op, position.row, state.meta.idColumn.type)
+  }
+
+  #encodeRow(state: EntityState, columns: readonly ColumnMetadata[], inserting: Position | undefined): unknown[] {
+    const { dialect } = this
+    const row = new Array<unknown>(columns.length)
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c] as ColumnMetadata
+      if (column.role === 'createdAt' || column.role === 'updatedAt') {
+        row[c] = dialect.encode('date', this.now)
+        continue
+      }
+      const value = state.values[column.index]
+      if (value === undefined || value === null) {
+        if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(state))
+        row[c] = null
+        continue
+      }
+      if (column.role === 'relation') {
+        row[c] = this.#referenceCell(state, column, value, inserting)
+        continue
+      }
+      const wrongType = (): ValidationError =>
+        ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
+      if (!isWritableValue(column.type, value)) throw wrongType()
+      try {
+        row[c] = dialect.encode(column.type, value)
+      } catch {
+        // JSON.stringify throws on cycles and nested bigints: still a value of the wrong shape.
+        throw wrongType()
+      }
+    }
+    return row
+  }
+
+  #referenceCell(state: EntityState, column: ColumnMetadata, value: unknown, inserting: Position | undefined): unknown {
+    const relation = state.meta.relationAtSlot[column.index] as RelationMetadata
+    if (value instanceof Reference) return this.dialect.encode(column.type, value.id)
+    if (!isStateful(value) || value[STATE].meta !== relation.target) {
+      const hint = value instanceof Promise ? ' (a promise: await the relation before assigning it)' : ''
+      throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}${hint}`, `a ${relation.target.className} instance`, value)
+    }
+    const position = value[STATE].status === MANAGED ? undefined : this.#positions.get(value)
+    if (inserting && position && isWrittenLater(position, inserting, value[STATE].meta.isIdGenerated)) {
+      // Only an optional reference can wait for its target: required ones follow the insert order.
+      if (!column.nullable) throw new Error(`internal: ${relation.path} requires a row inserted later in the same write`)
+      this.#fixup(state, column, value, inserting)
+      return null
+    }
+    return this.#idCell(value, inserting ? inserting.op : AFTER_INSERTS, state, relation)
+  }
+
+  /** Records an UPDATE that sets the reference once both rows exist. */
+  #fixup(source: EntityState, column: ColumnMetadata, target: Stateful, position: Position): void {
+    let op = this.#fixups.get(column)
+    if (!op) {
+      op = { kind: 'update', meta: source.meta, columns: [column], rows: [], hasPendingIds: true }
+      this.#fixups.set(column, op)
+    }
+    const targetState = target[STATE]
+    const targetCell = targetState.meta.isIdGenerated
+      ? new PendingId((this.#positions.get(target) as Position).op, (this.#positions.get(target) as Position).row, targetState.meta.idColumn.type)
+      : this.dialect.encode(targetState.meta.idColumn.type, targetState.values[0])
+    const sourceCell = source.meta.isIdGenerated
+      ? new PendingId(position.op, position.row, source.meta.idColumn.type)
+      : this.dialect.encode(source.meta.idColumn.type, source.values[0])
+    op.rows.push([targetCell, sourceCell])
+  }
+}
+
+/** Ops after every insert of the write (updates, junction changes) may reference any inserted row. */
+const AFTER_INSERTS = Number.POSITIVE_INFINITY
+
+/**
+ * Whether the target's row is not yet written when the source's row is. Rows of one insert are
+ * checked at the end of its statement, so an earlier row of the same op is fine, unless its id is
+ * generated by that very statement.
+ */
+function isWrittenLater(target: Position, source: Position, isIdGenerated: boolean): boolean {
+  if (target.op !== source.op) return target.op > source.op
+  return isIdGenerated || target.row >= source.row
+}
+
+/** @internal How messages name a row: `Story #4`, or `a new Story`. */
+export function describeRow(state: EntityState): string {
+  const id = state.values[0]
+  return id === undefined ? `a new ${state.meta.className}` : `${state.meta.className} #${String(id)}`
+}
+
+/** Groups instances per class, classes in first-seen order. */
+function groupByClass(entities: readonly Stateful[]): Map<EntityMetadata, Stateful[]> {
+  const groups = new Map<EntityMetadata, Stateful[]>()
+  for (const entity of entities) {
+    const meta = entity[STATE].meta
+    const group = groups.get(meta)
+    if (group) group.push(entity)
+    else groups.set(meta, [entity])
+  }
+  return groups
+}
