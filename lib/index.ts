@@ -16,6 +16,7 @@ export type {
   WhereValue,
 } from './entity/find-options.js'
 export { Column, Relation, Table } from './metadata/decorators.js'
+export type { Ref } from './metadata/decorators.js'
 export type { ColumnOptions, RelationOptions, TableOptions } from './metadata/declarations.js'
 export { DependentsGraph } from './graph/dependents-graph.js'
 export type { DependentClasses, DependentsEdge } from './graph/dependents-graph.js'

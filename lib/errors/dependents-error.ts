@@ -28,19 +28,18 @@ export class DependentsError extends OrmError {
     options?: { cause?: unknown },
   ) {
     super(
-      `Cannot delete ${target}: ${describeCounts(counts)} still depend on it. ` +
+      `Cannot delete ${target}: dependent rows still point at it through ${describeCounts(counts)}. ` +
         'Call getDependents() on it, then reassign those properties or delete the dependents, and retry.',
       options,
     )
   }
 }
 
+/** `Story.createdBy (2 rows), Review.approvedBy (1 row)` */
 function describeCounts(counts: DependentCounts): string {
-  const parts = Object.entries(counts).map(([className, byProp]) => {
-    const props = Object.entries(byProp)
-      .map(([prop, n]) => `${prop}: ${n}`)
-      .join(', ')
-    return `${className} rows (${props})`
-  })
-  return parts.join(' and ')
+  const parts: string[] = []
+  for (const [className, byProp] of Object.entries(counts)) {
+    for (const [prop, n] of Object.entries(byProp)) parts.push(`${className}.${prop} (${n} ${n === 1 ? 'row' : 'rows'})`)
+  }
+  return parts.join(', ')
 }

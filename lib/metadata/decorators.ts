@@ -30,6 +30,17 @@ export function Column(options: ColumnOptions = {}): PropertyDecorator {
 }
 
 /**
+ * Types a to-one relation to a class declared further down (or in a module that imports this one):
+ * `Ref<User>` is `User`, but the decorator metadata TypeScript emits for it does not touch the `User`
+ * binding before that class exists.
+ *
+ * ```ts
+ * @Relation(() => User) createdBy: Ref<User>
+ * ```
+ */
+export type Ref<T> = T
+
+/**
  * Marks a property as a reference to another entity class: to-one (a foreign-key column) when the
  * property holds one instance, to-many (a junction table) when it holds an array. The target is a
  * function so that classes may reference each other in any declaration order.

@@ -15,6 +15,11 @@ export interface BootOptions {
   readonly skipTableCreation?: boolean
   /** Flush automatically after the current synchronous work (default true). */
   readonly autoFlush?: boolean
+  /**
+   * Called with the SQL text of every statement veil-orm sends after boot (a batched write counts once
+   * per statement text): for logging, or for checking how many queries a call costs.
+   */
+  readonly onQuery?: (sql: string) => void
   /** Receives boot warnings (unmapped tables and columns); defaults to console. */
   readonly logger?: Logger
 }

@@ -162,8 +162,8 @@ function checkOptions(options: BootOptions): IdType {
 
 function openDriver(options: BootOptions, onIdleError: (error: Error) => void): Driver {
   try {
-    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError)
-    return new SqliteDriver(options.sqlite)
+    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, options.onQuery)
+    return new SqliteDriver(options.sqlite, options.onQuery)
   } catch (error) {
     throw ConnectionError.lost(error)
   }

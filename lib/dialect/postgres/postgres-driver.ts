@@ -20,7 +20,11 @@ export class PostgresDriver implements Driver {
   /** Statement text -> prepared statement name; pg prepares each name once per client. */
   readonly #statementNames = new Map<string, string>()
 
-  constructor(target: string | PoolConfig | Pool, onIdleError: (error: Error) => void) {
+  constructor(
+    target: string | PoolConfig | Pool,
+    onIdleError: (error: Error) => void,
+    readonly onQuery: ((text: string) => void) | undefined,
+  ) {
     this.#ownsPool = !(target instanceof pg.Pool)
     this.#pool =
       target instanceof pg.Pool
@@ -33,6 +37,7 @@ export class PostgresDriver implements Driver {
 
   /** @internal A named (prepared) query for statement text the ORM generates. */
   prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
+    this.onQuery?.(text)
     let name = this.#statementNames.get(text)
     if (!name) {
       // Texts that vary with input (OR lists of many lengths) run unnamed once the cache is full,
@@ -192,6 +197,7 @@ class PostgresConnection implements Connection {
   }
 
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    this.driver.onQuery?.(text)
     const result = await this.target.query(text, params as unknown[])
     return result.rows as Record<string, unknown>[]
   }

@@ -21,7 +21,10 @@ export class SqliteDriver implements Driver {
   readonly #statements = new Map<string, Statement>()
   #transactionDone: Promise<void> | undefined
 
-  constructor(target: string | SqliteDatabase | undefined) {
+  constructor(
+    target: string | SqliteDatabase | undefined,
+    readonly onQuery: ((text: string) => void) | undefined,
+  ) {
     this.#ownsDatabase = typeof target !== 'object'
     this.#db = typeof target === 'object' ? target : new Database(target ?? ':memory:')
     this.#db.pragma('foreign_keys = ON')
@@ -102,12 +105,14 @@ export class SqliteDriver implements Driver {
 
   /** @internal Runs the query synchronously; shared by the shared connection and transactions. */
   selectNow(text: string, params: readonly unknown[], safeIntegers: boolean): RawRow[] {
+    this.onQuery?.(text)
     const statement = this.statement(text)
     statement.safeIntegers(safeIntegers)
     return statement.raw(true).all(params as unknown[]) as RawRow[]
   }
 
   queryNow(text: string, params: readonly unknown[]): Record<string, unknown>[] {
+    this.onQuery?.(text)
     // Raw SQL is not cached: a one-off statement must not grow the cache forever.
     const statement = this.#db.prepare(text)
     if (statement.reader) return statement.all(params as unknown[]) as Record<string, unknown>[]
@@ -116,6 +121,7 @@ export class SqliteDriver implements Driver {
   }
 
   executeNow(text: string, params: readonly unknown[]): number {
+    this.onQuery?.(text)
     return this.statement(text).run(params as unknown[]).changes
   }
 
@@ -144,6 +150,7 @@ export class SqliteDriver implements Driver {
           ? `DELETE FROM ${table} WHERE ${owner} = ? AND ${target} = ?`
           : `DELETE FROM ${table} WHERE ${owner} = ?`
     const statement = this.statement(text)
+    this.onQuery?.(text)
     for (const row of op.rows) statement.run(row)
   }
 
@@ -176,7 +183,9 @@ export class SqliteDriver implements Driver {
         for (const id of chunkIds) ids.push(id)
       }
     }
-    const one = this.statement(`INSERT INTO ${table} (${names}) VALUES ${tuple}`)
+    const oneText = `INSERT INTO ${table} (${names}) VALUES ${tuple}`
+    this.onQuery?.(oneText)
+    const one = this.statement(oneText)
     if (isIdGenerated) one.safeIntegers(safeIntegers)
     for (; row < op.rows.length; row++) {
       const result = one.run(op.rows[row])
@@ -194,7 +203,9 @@ export class SqliteDriver implements Driver {
     const table = dialect.quote(op.meta.tableName)
     if (op.kind === 'insert') return this.#insert(op, table)
     const sets = op.columns.map((column) => `${dialect.quote(column.name)} = ?`).join(', ')
-    const statement = this.statement(`UPDATE ${table} SET ${sets} WHERE "id" = ?`)
+    const text = `UPDATE ${table} SET ${sets} WHERE "id" = ?`
+    const statement = this.statement(text)
+    this.onQuery?.(text)
     for (const row of op.rows) statement.run(row)
     return undefined
   }
