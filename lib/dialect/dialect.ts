@@ -28,8 +28,6 @@ export interface Dialect {
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string
   createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string
   createIndexSql(table: string, indexName: string, column: string): string
-  /** Appended to a SELECT to lock its rows until the transaction ends ('' where writers are serialized anyway). */
-  readonly lockRowsSql: string
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string
   /** Converts a driver error into a typed error, or returns undefined when it is not the database's. */
   toOrmError(error: unknown, registry: MetadataRegistry): OrmError

@@ -26,9 +26,9 @@ export type Where<T> = {
     : RelationWhere<RelatedEntity<NonNullable<T[K]>>>
 }
 
-/** Relations to load with the rows: `true`, or the relations to load on the related rows in turn. */
+/** Relations to load with the rows: `true` (`false` skips it), or the relations to load on the related rows in turn. */
 export type Relations<T> = {
-  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never] ? never : true | Relations<RelatedEntity<NonNullable<T[K]>>>
+  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never] ? never : boolean | Relations<RelatedEntity<NonNullable<T[K]>>>
 }
 
 /** Sort directions per property, applied in key order. */

@@ -36,14 +36,7 @@ export async function getReferencers(runtime: Runtime, entity: Stateful): Promis
 export async function deleteInstance(runtime: Runtime, entity: Stateful): Promise<void> {
   const meta = await enterInstance(runtime, entity)
   const id = entity[STATE].values[0]
-  await deleteRows(runtime, meta, () => `${meta.className} #${String(id)}`, async (connection) => {
-    if (runtime.dialect.lockRowsSql) {
-      const params = new ParamList(runtime.dialect)
-      const text = `SELECT "id" FROM ${runtime.dialect.quote(meta.tableName)} WHERE ${idIn(runtime, meta.idColumn, '"id"', [id], params)}${runtime.dialect.lockRowsSql}`
-      await connection.select(text, params.values, meta.needsSafeIntegers)
-    }
-    return [id]
-  })
+  await deleteRows(runtime, meta, () => `${meta.className} #${String(id)}`, async () => [id])
 }
 
 /**
@@ -63,7 +56,7 @@ export async function deleteWhere(runtime: Runtime, meta: EntityMetadata, option
     const condition = runtime.compiler.whereSql(meta, where, params)
     const text =
       `SELECT "id" FROM ${runtime.dialect.quote(meta.tableName)}${condition ? ` WHERE ${condition}` : ''} ` +
-      `ORDER BY "id"${runtime.dialect.lockRowsSql}`
+      `ORDER BY "id"`
     const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
     const ids = rows.map((row) => runtime.dialect.decode(meta.idColumn.type, row[0]))
     label = `${ids.length} ${meta.className} ${ids.length === 1 ? 'row' : 'rows'}`
@@ -84,8 +77,11 @@ async function enterInstance(runtime: Runtime, entity: Stateful): Promise<Entity
 }
 
 /**
- * Selects the ids (locking them where the database can), refuses with a DependentsError if any row
- * depends on them, deletes them, then updates memory; all in one transaction.
+ * Selects the ids, refuses with a DependentsError if any row depends on them, deletes them, then
+ * updates memory; all in one transaction. A dependent inserted by another process after the count
+ * makes the DELETE fail on the RESTRICT foreign key (on PostgreSQL it waits for that insert to
+ * commit first), which is reported as a DependentsError too: there is no window for an orphan, so
+ * no row lock is taken.
  */
 async function deleteRows(
   runtime: Runtime,

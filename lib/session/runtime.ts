@@ -203,7 +203,12 @@ export class Runtime implements FlushContext {
     }
     this.#isApplyingDatabaseChange = true
     try {
-      for (const [owner, relations] of this.graph.referenceRelations(meta)) {
+      for (const [owner, references] of this.graph.referenceRelations(meta)) {
+        this.noteWrite(owner)
+        // Required references cannot point at a deleted row (the delete checked), so only optional
+        // and to-many ones make it worth walking the class's instances in memory.
+        const relations = references.filter((relation) => !relation.isDependency)
+        if (relations.length === 0) continue
         for (const instance of this.identityMap.instancesOf(owner)) {
           const entity = instance as Stateful
           const state = entity[STATE]
@@ -223,7 +228,6 @@ export class Runtime implements FlushContext {
             }
           }
         }
-        this.noteWrite(owner)
       }
     } finally {
       this.#isApplyingDatabaseChange = false

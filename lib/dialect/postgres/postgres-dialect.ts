@@ -76,10 +76,6 @@ export class PostgresDialect implements Dialect {
     return `${column} = ANY(${bind(values)}::${ARRAY_ELEMENT_SQL[type]}[])`
   }
 
-  // FOR UPDATE conflicts with the KEY SHARE lock a concurrent insert of a referencing row takes:
-  // such an insert waits for the delete to commit, then fails on the foreign key.
-  readonly lockRowsSql = ' FOR UPDATE'
-
   createTableSql(meta: EntityMetadata): string {
     const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
     return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')})`

@@ -75,8 +75,6 @@ export class SqliteDialect implements Dialect {
     return value ?? null
   }
 
-  readonly lockRowsSql = ''
-
   inList(column: string, _type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
     // One JSON parameter instead of one placeholder per value: the statement text (and its cached
     // prepared statement) stays the same for any list length, and SQLite's parameter limit never applies.
