@@ -7,7 +7,7 @@ import type { ColumnMetadata } from '../metadata/entity-metadata.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type Stateful } from '../session/entity-state.js'
-import type { Runtime } from '../session/runtime.js'
+import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
 
 /** Per class, the relations through which its rows point at the rows being looked at. */
 type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
@@ -49,11 +49,13 @@ export async function deleteWhere(runtime: Runtime, meta: EntityMetadata, option
     throw ValidationError.badOption(`${meta.className}.delete() needs { where }; pass { where: {} } to delete every row.`)
   }
   const where = options.where
-  runtime.compiler.count(meta, where) // validates the where before anything runs
+  compileBeforeFlush(() => runtime.compiler.count(meta, where)) // checks the where before anything runs
   let label = ''
   const deleted = await deleteRows(runtime, meta, () => label, async (connection) => {
     const params = new ParamList(runtime.dialect)
     const condition = runtime.compiler.whereSql(meta, where, params)
+    // Still no id after the flush: the instance belongs to another transaction scope.
+    if (params.hasUnsavedInstance) throw ValidationError.badOption(`The where of ${meta.className}.delete() names an instance that is not saved yet.`)
     const text =
       `SELECT "id" FROM ${runtime.dialect.quote(meta.tableName)}${condition ? ` WHERE ${condition}` : ''} ` +
       `ORDER BY "id"`

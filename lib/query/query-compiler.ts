@@ -26,9 +26,13 @@ export interface RawFindOptions {
  */
 export class UnsavedInstanceInWhere extends ValidationError {}
 
+const STAND_IN_IDS: Partial<Record<string, unknown>> = { integer: 0, bigint: 0n, uuid: '00000000-0000-0000-0000-000000000000' }
+
 /** @internal Collects bound parameters and hands out the dialect's placeholders. */
 export class ParamList {
   readonly values: unknown[] = []
+  /** The where named an instance without an id; a stand-in id was bound so that checking went on. */
+  hasUnsavedInstance = false
   constructor(readonly dialect: Dialect) {}
 
   bind = (value: unknown): string => {
@@ -41,7 +45,7 @@ export class ParamList {
  * @internal Tells entity instances (matched by id in a where) from nested where objects; the query
  * layer does not know how instances carry their state.
  */
-export type InstanceId = (value: unknown) => { readonly id: unknown } | undefined
+export type InstanceId = (value: unknown) => { readonly id: unknown; readonly meta: EntityMetadata } | undefined
 
 /** @internal Builds SELECT and COUNT statements for a dialect; validates every key and value first. */
 export class QueryCompiler {
@@ -98,7 +102,7 @@ export class QueryCompiler {
       (where ? ` WHERE ${where}` : '') +
       ` ORDER BY ${orderBy}` +
       this.dialect.limitOffsetSql(limit, offset)
-    return { text, params: params.values }
+    return this.#complete(meta, text, params)
   }
 
   selectById(meta: EntityMetadata, id: unknown): CompiledQuery {
@@ -117,6 +121,14 @@ export class QueryCompiler {
     const params = new ParamList(this.dialect)
     const where = this.#where(meta, whereInput, params)
     const text = `SELECT COUNT(*) FROM ${this.dialect.quote(meta.tableName)}${where ? ` WHERE ${where}` : ''}`
+    return this.#complete(meta, text, params)
+  }
+
+  /** Only a query that is valid in every other way asks to be compiled again after a flush. */
+  #complete(meta: EntityMetadata, text: string, params: ParamList): CompiledQuery {
+    if (params.hasUnsavedInstance) {
+      throw new UnsavedInstanceInWhere(`A where of ${meta.className} names an instance that is not saved yet; it has no id to match.`)
+    }
     return { text, params: params.values }
   }
 
@@ -164,7 +176,7 @@ export class QueryCompiler {
     const nested = this.#isNestedWhere(value)
     if (relation.kind === 'toOne') {
       const column = relation.column as ColumnMetadata
-      if (!nested) return this.#condition(meta, column, this.#idsOf(relation, value), params)
+      if (!nested) return this.#condition(meta, column, this.#idsOf(relation, value, params), params)
       const inner = this.#where(target, value as object, params)
       return `${q(column.name)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
     }
@@ -179,7 +191,7 @@ export class QueryCompiler {
         const inner = this.#where(target, value as object, params)
         return `${q(targetIdColumn)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
       }
-      return this.#condition(target, { ...target.idColumn, name: targetIdColumn }, this.#idsOf(relation, value), params)
+      return this.#condition(target, { ...target.idColumn, name: targetIdColumn }, this.#idsOf(relation, value, params), params)
     }
     if (relation.kind === 'toMany') {
       const junction = relation.junction as JunctionMetadata
@@ -207,13 +219,19 @@ export class QueryCompiler {
   }
 
   /** Replaces instances (alone, in lists or in OR/AND) by their ids. */
-  #idsOf(relation: RelationMetadata, value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((item) => this.#idsOf(relation, item))
-    if (value instanceof WhereCombinator) return new WhereCombinator(value.operator, value.items.map((item) => this.#idsOf(relation, item)))
+  #idsOf(relation: RelationMetadata, value: unknown, params: ParamList): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.#idsOf(relation, item, params))
+    if (value instanceof WhereCombinator) {
+      return new WhereCombinator(value.operator, value.items.map((item) => this.#idsOf(relation, item, params)))
+    }
     const instance = this.instanceId(value)
     if (!instance) return value
+    if (instance.meta !== relation.target) {
+      throw ValidationError.wrongType(`The where of ${relation.path}`, `a ${relation.target.className} instance or id`, value)
+    }
     if (instance.id === undefined) {
-      throw new UnsavedInstanceInWhere(`The ${relation.target.className} given in the where of ${relation.path} is not saved yet; it has no id to match.`)
+      params.hasUnsavedInstance = true
+      return STAND_IN_IDS[relation.target.idColumn.type]
     }
     return instance.id
   }

@@ -57,7 +57,7 @@ export class Runtime implements FlushContext {
     readonly options: RuntimeOptions,
   ) {
     this.dialect = driver.dialect
-    this.compiler = new QueryCompiler(driver.dialect, (value) => (isStateful(value) ? { id: value[STATE].values[0] } : undefined))
+    this.compiler = new QueryCompiler(driver.dialect, (value) => (isStateful(value) ? { id: value[STATE].values[0], meta: value[STATE].meta } : undefined))
     this.hydrator = new Hydrator(driver.dialect, this.identityMap, this.epoch)
     this.globalWork = new UnitOfWork(driver.shared, undefined, undefined)
     this.loader = new RelationLoader(this)
@@ -443,10 +443,10 @@ export class Runtime implements FlushContext {
 }
 
 /**
- * Compiles a query before the flush that precedes it, so that a bad query changes nothing; a where
+ * @internal Compiles a query before the flush that precedes it, so that a bad query changes nothing; a where
  * naming a not-yet-inserted instance is compiled again after the flush gave it an id.
  */
-function compileBeforeFlush(compile: () => CompiledQuery): CompiledQuery | undefined {
+export function compileBeforeFlush(compile: () => CompiledQuery): CompiledQuery | undefined {
   try {
     return compile()
   } catch (error) {
