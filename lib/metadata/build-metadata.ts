@@ -105,16 +105,17 @@ function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor:
   const collections: { declaration: RelationDeclaration; kind: 'toMany' | 'inverse'; target: ClassPlan }[] = []
   for (const klass of [...chain].reverse()) {
     const columnDeclarations = ownColumnDeclarations(klass.prototype)
+    const relationDeclarations = ownRelationDeclarations(klass.prototype)
     for (const declaration of columnDeclarations) {
+      if (relationDeclarations.some((relation) => relation.property === declaration.property)) {
+        throw BootError.columnAndRelation(className, declaration.property)
+      }
       if (seenProperties.has(declaration.property)) continue
       seenProperties.add(declaration.property)
       addColumn(resolveColumn(className, declaration, roots.entity))
     }
-    for (const declaration of ownRelationDeclarations(klass.prototype)) {
+    for (const declaration of relationDeclarations) {
       const { property, options } = declaration
-      if (columnDeclarations.some((column) => column.property === property)) {
-        throw BootError.columnAndRelation(className, property)
-      }
       if (seenProperties.has(property)) continue
       seenProperties.add(property)
       checkPropertyName(className, property)

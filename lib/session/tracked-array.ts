@@ -5,14 +5,15 @@
  */
 export function trackedArray<T>(items: Iterable<T>, onChange: () => void): T[] {
   return new Proxy(Array.from(items), {
+    // onChange runs first: a transaction journals the items as they were before the change.
     set(target, key, value) {
-      ;(target as unknown as Record<PropertyKey, unknown>)[key] = value
       onChange()
+      ;(target as unknown as Record<PropertyKey, unknown>)[key] = value
       return true
     },
     deleteProperty(target, key) {
-      delete (target as unknown as Record<PropertyKey, unknown>)[key]
       onChange()
+      delete (target as unknown as Record<PropertyKey, unknown>)[key]
       return true
     },
   })

@@ -25,6 +25,9 @@ export function toSqliteError(error: unknown, registry: MetadataRegistry): OrmEr
       )
     }
     case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+    // SQLite enforces ON DELETE RESTRICT through an internal trigger and reports its violation with
+    // this code; veil-orm creates no triggers of its own.
+    case 'SQLITE_CONSTRAINT_TRIGGER':
       return new ForeignKeyError(undefined, '', { cause: error })
     case 'SQLITE_CONSTRAINT_NOTNULL':
     case 'SQLITE_CONSTRAINT_CHECK':
