@@ -3,6 +3,7 @@
 import 'reflect-metadata'
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { time, withPostgres } from './bench-support.js'
 import { Column, Entity, ORM } from '../lib/index.js'
 
 class BenchRow extends Entity {
@@ -17,15 +18,7 @@ class BenchRow extends Entity {
 
 const ROWS = 10_000
 const LOOKUPS = 2_000
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<number> {
-  const start = process.hrtime.bigint()
-  await fn()
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  console.log(`  ${label.padEnd(38)} ${ms.toFixed(1).padStart(8)} ms`)
-  return ms
-}
 
 async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]): Promise<void> {
   console.log(label)
@@ -101,22 +94,7 @@ async function benchRawPostgres(pool: pg.Pool): Promise<void> {
 async function main(): Promise<void> {
   await benchRawSqlite()
   await benchOrm('veil-orm on SQLite (memory)', {})
-  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
-  try {
-    await admin.query('SELECT 1')
-  } catch (error) {
-    console.log(`PostgreSQL skipped: ${(error as Error).message}`)
-    await admin.end()
-    return
-  }
-  for (const schema of ['bench_raw', 'bench_orm']) {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)
-  }
-  await admin.end()
-  const raw = new pg.Pool({ connectionString: DATABASE_URL, options: '-c search_path=bench_raw' })
-  await benchRawPostgres(raw)
-  await raw.end()
-  await benchOrm('veil-orm on PostgreSQL', { postgres: { connectionString: DATABASE_URL, options: '-c search_path=bench_orm' } })
+  await withPostgres({ raw: 'bench_raw', orm: 'bench_orm' }, benchRawPostgres, (options) => benchOrm('veil-orm on PostgreSQL', options))
 }
 
 main().catch((error: unknown) => {

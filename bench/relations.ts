@@ -4,6 +4,7 @@
 import 'reflect-metadata'
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { time, withPostgres } from './bench-support.js'
 import { Column, Entity, ORM, Relation } from '../lib/index.js'
 
 class Author extends Entity {
@@ -27,14 +28,7 @@ class Post extends Entity {
 const AUTHORS = 1_000
 const POSTS_PER_AUTHOR = 10
 const DELETES = 500
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<void> {
-  const start = process.hrtime.bigint()
-  await fn()
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  console.log(`  ${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms`)
-}
 
 async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]): Promise<void> {
   console.log(label)
@@ -148,22 +142,7 @@ async function benchRawPostgres(pool: pg.Pool): Promise<void> {
 async function main(): Promise<void> {
   await benchRawSqlite()
   await benchOrm('veil-orm on SQLite (memory)', {})
-  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
-  try {
-    await admin.query('SELECT 1')
-  } catch (error) {
-    console.log(`PostgreSQL skipped: ${(error as Error).message}`)
-    await admin.end()
-    return
-  }
-  for (const schema of ['bench_rel_raw', 'bench_rel_orm']) {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`)
-  }
-  await admin.end()
-  const raw = new pg.Pool({ connectionString: DATABASE_URL, options: '-c search_path=bench_rel_raw' })
-  await benchRawPostgres(raw)
-  await raw.end()
-  await benchOrm('veil-orm on PostgreSQL', { postgres: { connectionString: DATABASE_URL, options: '-c search_path=bench_rel_orm' } })
+  await withPostgres({ raw: 'bench_rel_raw', orm: 'bench_rel_orm' }, benchRawPostgres, (options) => benchOrm('veil-orm on PostgreSQL', options))
 }
 
 main().catch((error: unknown) => {

@@ -128,3 +128,17 @@ export interface Driver {
   runDdl(statements: readonly string[]): Promise<void>
   close(): Promise<void>
 }
+
+/**
+ * @internal The CREATE TABLE of a junction table, without table options: both columns reference
+ * their table's id ON DELETE CASCADE, and the pair is the primary key.
+ */
+export function junctionTableSql(junction: JunctionMetadata, dialect: Pick<Dialect, 'quote'>, columnSql: Record<ColumnType, string>): string {
+  const q = (name: string): string => dialect.quote(name)
+  return (
+    `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
+    `${q(junction.ownerColumn)} ${columnSql[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
+    `${q(junction.targetColumn)} ${columnSql[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
+    `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))`
+  )
+}

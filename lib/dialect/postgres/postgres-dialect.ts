@@ -3,7 +3,7 @@ import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metad
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
 import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
 import { indexName } from '../../metadata/build-metadata.js'
-import type { Dialect } from '../dialect.js'
+import { junctionTableSql, type Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toPostgresError } from './postgres-errors.js'
 
@@ -96,13 +96,7 @@ export class PostgresDialect implements Dialect {
   }
 
   createJunctionTableSql(junction: JunctionMetadata): string {
-    const q = (name: string): string => this.quote(name)
-    return (
-      `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
-      `${q(junction.ownerColumn)} ${COLUMN_SQL[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
-      `${q(junction.targetColumn)} ${COLUMN_SQL[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
-      `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))`
-    )
+    return junctionTableSql(junction, this, COLUMN_SQL)
   }
 
   createIndexSql(table: string, indexName: string, column: string): string {

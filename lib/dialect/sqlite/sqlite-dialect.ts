@@ -2,7 +2,7 @@ import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
 import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
-import type { Dialect } from '../dialect.js'
+import { junctionTableSql, type Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toSqliteError } from './sqlite-errors.js'
 
@@ -93,13 +93,7 @@ export class SqliteDialect implements Dialect {
   }
 
   createJunctionTableSql(junction: JunctionMetadata): string {
-    const q = (name: string): string => this.quote(name)
-    return (
-      `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
-      `${q(junction.ownerColumn)} ${COLUMN_SQL[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
-      `${q(junction.targetColumn)} ${COLUMN_SQL[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
-      `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)})) STRICT, WITHOUT ROWID`
-    )
+    return junctionTableSql(junction, this, COLUMN_SQL) + ' STRICT, WITHOUT ROWID'
   }
 
   createIndexSql(table: string, indexName: string, column: string): string {
