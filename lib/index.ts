@@ -3,12 +3,16 @@ import 'reflect-metadata'
 export { ORM } from './orm/orm.js'
 export type { BootOptions } from './orm/boot-options.js'
 export { Entity } from './entity/entity.js'
+export { SoftDel, SoftDelUuid } from './soft-delete/soft-del.js'
+export type { RestoreOptions, SoftDeleteOptions } from './soft-delete/soft-del.js'
+export type { PurgeResult } from './soft-delete/soft-deleter.js'
 export type { EntityClass, EntityId, EntityJson } from './entity/entity.js'
 export type {
   CountOptions,
   DataKeys,
   DeleteOptions,
   FindOptions,
+  VisibilityOptions,
   OrderBy,
   RelationWhere,
   Relations,
@@ -33,4 +37,5 @@ export { ConnectionError } from './errors/connection-error.js'
 export { DetachedInstanceError } from './errors/detached-instance-error.js'
 export { DatabaseError } from './errors/database-error.js'
 export { DependentsError } from './errors/dependents-error.js'
+export { RestoreError } from './errors/restore-error.js'
 export type { DependentCounts, DependentsDict } from './errors/dependents-error.js'

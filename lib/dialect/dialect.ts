@@ -142,3 +142,13 @@ export function junctionTableSql(junction: JunctionMetadata, dialect: Pick<Diale
     `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))`
   )
 }
+
+/**
+ * @internal The extra condition of an "unlink all" on a junction table: soft-deleted members are hidden,
+ * not gone, so replacing a collection keeps their membership ('' when the target is not soft-deletable).
+ */
+export function keepHiddenMembersSql(junction: JunctionMetadata, quote: (name: string) => string): string {
+  const deletedAt = junction.target.deletedAtColumn
+  if (!deletedAt) return ''
+  return ` AND ${quote(junction.targetColumn)} NOT IN (SELECT "id" FROM ${quote(junction.target.tableName)} WHERE ${quote(deletedAt.name)} IS NOT NULL)`
+}

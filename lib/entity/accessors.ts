@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { MANAGED, NEW, STATE, type Stateful } from '../session/entity-state.js'
-import { Reference, referencedId } from '../session/reference.js'
+import { Reference, isStateful } from '../session/reference.js'
 import type { Runtime } from '../session/runtime.js'
 
 /**
@@ -11,6 +11,7 @@ import type { Runtime } from '../session/runtime.js'
  */
 export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
   for (const relation of meta.relations) installRelationAccessor(meta, relation, runtime)
+  if (meta.deletedAtColumn) installSoftDeleteAccessors(meta, meta.deletedAtColumn.index, runtime)
   for (const column of meta.columns) {
     if (column.role !== 'user') continue
     Object.defineProperty(meta.ctor.prototype, column.property, {
@@ -22,6 +23,36 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
       },
     })
   }
+}
+
+/**
+ * `deletedAt` is read-only; `isDeleted` derives from it, and assigning it sets deleted_at to now
+ * (true) or clears it (false) at the next flush. Assigning the state the row is already in changes nothing.
+ */
+function installSoftDeleteAccessors(meta: EntityMetadata, slot: number, runtime: Runtime): void {
+  Object.defineProperty(meta.ctor.prototype, 'deletedAt', {
+    configurable: true,
+    enumerable: false,
+    get(this: Stateful) {
+      return this[STATE]?.values[slot]
+    },
+    set(this: Stateful) {
+      throw ValidationError.badOption(`${meta.className}.deletedAt is set by veil-orm; assign isDeleted or call softDelete()/restore().`)
+    },
+  })
+  Object.defineProperty(meta.ctor.prototype, 'isDeleted', {
+    configurable: true,
+    enumerable: false,
+    get(this: Stateful) {
+      return this[STATE]?.values[slot] !== undefined
+    },
+    set(this: Stateful, value: unknown) {
+      if (typeof value !== 'boolean') throw ValidationError.wrongType(`${meta.className}.isDeleted`, 'a boolean', value)
+      const state = this[STATE]
+      if (value === (state.values[slot] !== undefined)) return
+      runtime.onWrite(this, state, slot, value ? new Date() : undefined)
+    },
+  })
 }
 
 function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadata, runtime: Runtime): void {
@@ -38,7 +69,13 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
         const state = this[STATE]
         const previous = state.values[slot]
         // Assigning the loaded instance of the row it already points at changes nothing in the database.
-        if (previous instanceof Reference && value !== undefined && referencedId(value) === previous.id && value !== null) {
+        if (
+          previous instanceof Reference &&
+          isStateful(value) &&
+          value[STATE].meta === relation.target &&
+          value[STATE].status === MANAGED &&
+          value[STATE].values[0] === previous.id
+        ) {
           state.values[slot] = value
           return
         }

@@ -2,7 +2,8 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import type { CountOptions, DeleteOptions, FindOptions } from './find-options.js'
+import type { CountOptions, DeleteOptions, FindOptions, VisibilityOptions } from './find-options.js'
+import { visibilityOf } from '../query/query-compiler.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
 import { referencedId } from '../session/reference.js'
@@ -146,9 +147,9 @@ export abstract class Entity {
    * const account = await Account.findById(1)
    * ```
    */
-  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId): Promise<T | undefined> {
+  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<T | undefined> {
     const [runtime, meta] = enterStatic(this, 'findById')
-    return runtime.findById<T>(meta, id)
+    return runtime.findById<T>(meta, id, visibilityOf(options))
   }
 
   /**
@@ -160,7 +161,7 @@ export abstract class Entity {
    */
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
     const [runtime, meta] = enterStatic(this, 'count')
-    return runtime.count(meta, options?.where)
+    return runtime.count(meta, options?.where, visibilityOf(options))
   }
 
   /**

@@ -14,7 +14,13 @@ export type WhereValue<V> = V | readonly V[] | null | SqlFragment | WhereCombina
  * What a relation key accepts: conditions on the related rows (for a to-many relation: any member
  * matches), an instance or an id, a list of them, or null (an optional to-one relation is empty).
  */
-export type RelationWhere<E> = Where<E> | E | EntityId | readonly (E | EntityId)[] | null | WhereCombinator
+export type RelationWhere<E> =
+  | (Where<E> & { readonly withDeleted?: boolean })
+  | E
+  | EntityId
+  | readonly (E | EntityId)[]
+  | null
+  | WhereCombinator
 
 /** The entity class a property relates to, or never for a plain column. */
 type RelatedEntity<V> = V extends readonly (infer E)[] ? (E extends Entity ? E : never) : V extends Entity ? V : never
@@ -26,16 +32,29 @@ export type Where<T> = {
     : RelationWhere<RelatedEntity<NonNullable<T[K]>>>
 }
 
-/** Relations to load with the rows: `true` (`false` skips it), or the relations to load on the related rows in turn. */
+/**
+ * Relations to load with the rows: `true` (`false` skips it), or the relations to load on the related
+ * rows in turn, with `withDeleted: true` to include soft-deleted members of a collection.
+ */
 export type Relations<T> = {
-  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never] ? never : boolean | Relations<RelatedEntity<NonNullable<T[K]>>>
+  [K in DataKeys<T>]?: [RelatedEntity<NonNullable<T[K]>>] extends [never]
+    ? never
+    : boolean | (Relations<RelatedEntity<NonNullable<T[K]>>> & { readonly withDeleted?: boolean })
 }
 
 /** Sort directions per property, applied in key order. */
 export type OrderBy<T> = { [K in DataKeys<T>]?: 'asc' | 'desc' | 'ASC' | 'DESC' }
 
+/** Which rows of a soft-deletable class a query sees; other classes have no soft-deleted rows. */
+export interface VisibilityOptions {
+  /** Include soft-deleted rows (Sequelize's `paranoid: false`). */
+  readonly withDeleted?: boolean
+  /** Only soft-deleted rows. */
+  readonly onlyDeleted?: boolean
+}
+
 /** Options of `find()` and `findOne()`. */
-export interface FindOptions<T> {
+export interface FindOptions<T> extends VisibilityOptions {
   readonly where?: Where<T>
   readonly orderBy?: OrderBy<T>
   readonly limit?: number
@@ -45,7 +64,7 @@ export interface FindOptions<T> {
 }
 
 /** Options of `count()`. */
-export interface CountOptions<T> {
+export interface CountOptions<T> extends VisibilityOptions {
   readonly where?: Where<T>
 }
 

@@ -36,7 +36,10 @@ export async function getReferencers(runtime: Runtime, entity: Stateful): Promis
 export async function deleteInstance(runtime: Runtime, entity: Stateful): Promise<void> {
   const meta = await enterInstance(runtime, entity)
   const id = entity[STATE].values[0]
-  await deleteRows(runtime, meta, () => `${meta.className} #${String(id)}`, async () => [id])
+  const deleted = await deleteRows(runtime, meta, () => `${meta.className} #${String(id)}`, async () => [id])
+  // Another delete() of this instance got there first (both started before either ended).
+  const state = entity[STATE]
+  if (deleted === 0 && state.status === DETACHED) throw runtime.detachedError(state)
 }
 
 /**

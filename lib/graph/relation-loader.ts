@@ -2,12 +2,15 @@ import type { Connection } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
-import type { QueryCompiler } from '../query/query-compiler.js'
+import type { QueryCompiler, Visibility } from '../query/query-compiler.js'
 import { MANAGED, STATE, type Stateful } from '../session/entity-state.js'
 import type { Hydrator } from '../session/hydrator.js'
 import type { IdentityMap } from '../session/identity-map.js'
 import type { CollectionWrapper } from '../session/own-fields.js'
 import { InverseView, Reference, isStateful, referencedId } from '../session/reference.js'
+
+/** In a relations spec, the key that makes a collection include soft-deleted rows. */
+const WITH_DELETED = 'withDeleted'
 
 /** @internal What loading needs from the booted ORM. */
 export interface LoaderHost {
@@ -16,6 +19,8 @@ export interface LoaderHost {
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
   writeVersion(meta: EntityMetadata): number
+  /** Called before a loaded collection is stored on an instance, so that a rollback can unload it. */
+  journalLoad(entity: Stateful): void
 }
 
 /**
@@ -32,6 +37,10 @@ export class RelationLoader {
       throw ValidationError.badOption(`${meta.className}.find(): '${path}' must be an object such as { author: true }.`)
     }
     for (const [key, nested] of Object.entries(spec)) {
+      if (key === WITH_DELETED && path !== 'relations') {
+        if (typeof nested !== 'boolean') throw ValidationError.badOption(`${meta.className}.find(): '${path}.withDeleted' must be true or false.`)
+        continue
+      }
       const relation = meta.relationsByProperty.get(key)
       if (!relation) throw ValidationError.unknownRelation(meta.className, key, [...meta.relationsByProperty.keys()])
       if (nested === true || nested === false || nested === undefined) continue
@@ -43,22 +52,32 @@ export class RelationLoader {
   async load(meta: EntityMetadata, instances: readonly Stateful[], spec: object | undefined, connection: Connection): Promise<void> {
     if (!spec || instances.length === 0) return
     for (const [key, nested] of Object.entries(spec)) {
-      if (nested === false || nested === undefined) continue
+      if (nested === false || nested === undefined || key === WITH_DELETED) continue
       const relation = meta.relationsByProperty.get(key) as RelationMetadata
-      const related = await this.loadRelation(relation, instances, connection)
+      const visibility = nested !== true && (nested as { withDeleted?: boolean }).withDeleted ? 'all' : 'live'
+      const related = await this.loadRelation(relation, instances, connection, visibility)
       if (nested !== true) await this.load(relation.target, related, nested as object, connection)
     }
   }
 
-  /** Loads one relation on every instance; returns the distinct related instances. */
-  async loadRelation(relation: RelationMetadata, instances: readonly Stateful[], connection: Connection): Promise<Stateful[]> {
+  /**
+   * Loads one relation on every instance; returns the distinct related instances. Collections see
+   * live rows of a soft-deletable target unless `visibility` is 'all'; a to-one relation always
+   * resolves, soft-deleted target or not (the row exists and the type promises a value).
+   */
+  async loadRelation(
+    relation: RelationMetadata,
+    instances: readonly Stateful[],
+    connection: Connection,
+    visibility: Visibility = 'live',
+  ): Promise<Stateful[]> {
     switch (relation.kind) {
       case 'toOne':
         return this.#loadToOne(relation, instances, connection)
       case 'toMany':
-        return this.#loadToMany(relation, instances, connection)
+        return this.#loadToMany(relation, instances, connection, visibility)
       case 'inverse':
-        return this.#loadInverse(relation, instances, connection)
+        return this.#loadInverse(relation, instances, connection, visibility)
     }
   }
 
@@ -90,7 +109,7 @@ export class RelationLoader {
     return [...related]
   }
 
-  async #loadToMany(relation: RelationMetadata, instances: readonly Stateful[], connection: Connection): Promise<Stateful[]> {
+  async #loadToMany(relation: RelationMetadata, instances: readonly Stateful[], connection: Connection, visibility: Visibility): Promise<Stateful[]> {
     const { slot } = relation
     const junction = relation.junction as JunctionMetadata
     const related = new Set<Stateful>()
@@ -98,19 +117,22 @@ export class RelationLoader {
     for (const instance of instances) {
       const state = instance[STATE]
       const value = state.values[slot]
-      if (Array.isArray(value)) {
-        for (const item of value) if (isStateful(item)) related.add(item)
-      } else if (value === undefined && state.status === MANAGED) {
+      // Loaded arrays are read again (another process may have changed the membership), unless
+      // they hold changes not yet written.
+      if (state.status === MANAGED && (value === undefined || !state.dirty?.has(slot))) {
         owners.set(state.values[0], instance)
+      } else if (Array.isArray(value)) {
+        for (const item of value) if (isStateful(item)) related.add(item)
       }
     }
     if (owners.size === 0) return [...related]
-    const groups = await this.#selectThrough(relation.target, junction, 'owner', [...owners.keys()], connection)
+    const groups = await this.#selectThrough(relation.target, junction, 'owner', [...owners.keys()], connection, visibility)
     for (const [id, owner] of owners) {
       const items = groups.get(id) ?? []
       const state = owner[STATE]
-      // Loaded concurrently (another await of the same relation) or assigned meanwhile: keep that.
-      if (state.values[slot] !== undefined) continue
+      // Changed while the query ran: the pending change wins.
+      if (state.dirty?.has(slot)) continue
+      this.host.journalLoad(owner)
       state.values[slot] = this.host.wrapCollection(owner, slot, items)
       const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
       members[slot] = Object.freeze([...items])
@@ -120,7 +142,7 @@ export class RelationLoader {
     return [...related]
   }
 
-  async #loadInverse(relation: RelationMetadata, instances: readonly Stateful[], connection: Connection): Promise<Stateful[]> {
+  async #loadInverse(relation: RelationMetadata, instances: readonly Stateful[], connection: Connection, visibility: Visibility): Promise<Stateful[]> {
     const mirrored = relation.mirrored as RelationMetadata
     const source = mirrored.owner
     // Read before the query: a write that lands while it runs makes the view stale, not lost.
@@ -133,7 +155,7 @@ export class RelationLoader {
     if (owners.size === 0) return []
     let groups: Map<unknown, Stateful[]>
     if (mirrored.kind === 'toOne') {
-      const query = this.host.compiler.selectWhereIn(source, mirrored.column!, [...owners.keys()])
+      const query = this.host.compiler.selectWhereIn(source, mirrored.column!, [...owners.keys()], visibility)
       const rows = await connection.select(query.text, query.params, source.needsSafeIntegers)
       groups = new Map()
       for (const item of this.host.hydrator.hydrate<Stateful>(source, rows)) {
@@ -143,11 +165,12 @@ export class RelationLoader {
         else groups.set(id, [item])
       }
     } else {
-      groups = await this.#selectThrough(source, mirrored.junction as JunctionMetadata, 'target', [...owners.keys()], connection)
+      groups = await this.#selectThrough(source, mirrored.junction as JunctionMetadata, 'target', [...owners.keys()], connection, visibility)
     }
     const related = new Set<Stateful>()
     for (const [id, owner] of owners) {
       const items = groups.get(id) ?? []
+      this.host.journalLoad(owner)
       owner[STATE].values[relation.slot] = new InverseView(Object.freeze(items), version)
       for (const item of items) related.add(item)
     }
@@ -161,8 +184,9 @@ export class RelationLoader {
     side: 'owner' | 'target',
     ids: readonly unknown[],
     connection: Connection,
+    visibility: Visibility,
   ): Promise<Map<unknown, Stateful[]>> {
-    const query = this.host.compiler.selectThroughJunction(result, junction, side, ids)
+    const query = this.host.compiler.selectThroughJunction(result, junction, side, ids, visibility)
     const rows = await connection.select(query.text, query.params, result.needsSafeIntegers || junctionNeedsSafeIntegers(junction))
     const instances = this.host.hydrator.hydrate<Stateful>(result, rows)
     const idType = side === 'owner' ? junction.ownerType : junction.targetType

@@ -99,6 +99,11 @@ function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor:
   addColumn({ property: 'id', name: 'id', type: idColumnType(idType), nullable: false, unique: false, role: 'id' })
   addColumn({ property: 'createdAt', name: timestampNames.createdAt ?? 'created_at', type: 'date', nullable: false, unique: false, role: 'createdAt' })
   addColumn({ property: 'updatedAt', name: timestampNames.updatedAt ?? 'updated_at', type: 'date', nullable: false, unique: false, role: 'updatedAt' })
+  if (chain.some((klass) => roots.builtinBases.has(klass))) {
+    // Every built-in base is soft-deletable: one nullable timestamp is the whole state, isDeleted derives from it.
+    const name = timestampNames.deletedAt ?? 'deleted_at'
+    addColumn({ property: 'deletedAt', name, type: 'date', nullable: true, unique: false, role: 'deletedAt', lookupIndexName: indexName(tableName, name, 'idx') })
+  }
 
   const seenProperties = new Set<string>()
   const relations: RelationMetadata[] = []
@@ -135,7 +140,7 @@ function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor:
         nullable: options.nullable ?? false,
         unique: false,
         role: 'relation',
-        foreignKeyIndexName: indexName(tableName, name, 'idx'),
+        lookupIndexName: indexName(tableName, name, 'idx'),
       })
       relations.push(new RelationMetadata(property, 'toOne', column.nullable, column.index, column, target.ctor, options))
     }
@@ -197,7 +202,9 @@ function linkRelations(entities: readonly EntityMetadata[], tables: Map<string, 
       tables.set(tableName, relation.path)
       const ownerColumn = `${owner.tableName}_id`
       let targetColumn = `${target.tableName}_id`
+      // A to-many relation to its own class: the second column is named after the property.
       if (targetColumn === ownerColumn) targetColumn = `${toSnakeCase(relation.property)}_id`
+      if (targetColumn === ownerColumn) targetColumn = `${toSnakeCase(relation.property)}_target_id`
       relation.junction = {
         tableName,
         ownerColumn,
@@ -231,7 +238,7 @@ function ancestorsBelowEntity(ctor: AnyClass, entity: AnyClass): AnyClass[] {
   return chain
 }
 
-function nearestTimestampNames(chain: readonly AnyClass[]): { createdAt?: string; updatedAt?: string } {
+function nearestTimestampNames(chain: readonly AnyClass[]): { createdAt?: string; updatedAt?: string; deletedAt?: string } {
   for (const klass of chain) {
     const columns = ownTableDeclaration(klass)?.columns
     if (columns) return columns

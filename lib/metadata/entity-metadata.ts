@@ -2,7 +2,7 @@ import type { ColumnType, IdType } from './column-type.js'
 import type { RelationMetadata } from './relation-metadata.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
-export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'user' | 'relation'
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'user' | 'relation'
 
 /** @internal One mapped column of a registered class. */
 export interface ColumnMetadata {
@@ -17,8 +17,11 @@ export interface ColumnMetadata {
   readonly role: ColumnRole
   /** Name of the unique index backing `unique`, if any. */
   readonly uniqueIndexName: string | undefined
-  /** A to-one relation's foreign-key column: the index that makes dependents cheap to find. */
-  readonly foreignKeyIndexName?: string
+  /**
+   * A plain index on the column: on a to-one relation's foreign key (dependents are cheap to find)
+   * and on `deleted_at` (soft-deleted rows are cheap to find and purge).
+   */
+  readonly lookupIndexName?: string
 }
 
 /** @internal Everything the ORM knows about one registered class, resolved and validated at boot. */
@@ -32,6 +35,8 @@ export class EntityMetadata {
   readonly idColumn: ColumnMetadata
   readonly createdAtColumn: ColumnMetadata
   readonly updatedAtColumn: ColumnMetadata
+  /** Soft-deletable classes (descendants of SoftDel): the `deleted_at` column, always at slot 3. */
+  readonly deletedAtColumn: ColumnMetadata | undefined
   /** True when SQLite must read this table with 64-bit safe integers. */
   readonly needsSafeIntegers: boolean
   readonly isIdGenerated: boolean
@@ -67,6 +72,7 @@ export class EntityMetadata {
     this.idColumn = this.requireRole('id')
     this.createdAtColumn = this.requireRole('createdAt')
     this.updatedAtColumn = this.requireRole('updatedAt')
+    this.deletedAtColumn = columns.find((column) => column.role === 'deletedAt')
     this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
   }
 

@@ -3,6 +3,7 @@ import { SqliteDriver } from '../dialect/sqlite/sqlite-driver.js'
 import type { Driver } from '../dialect/dialect.js'
 import { Entity, type EntityClass } from '../entity/entity.js'
 import { installAccessors } from '../entity/accessors.js'
+import { SoftDel, SoftDelUuid } from '../soft-delete/soft-del.js'
 import { BootError } from '../errors/boot-error.js'
 import { ConnectionError } from '../errors/connection-error.js'
 import type { OrmError } from '../errors/orm-error.js'
@@ -14,7 +15,7 @@ import { Runtime, activeRuntime, requireRuntime, setActiveRuntime } from '../ses
 import type { BootOptions } from './boot-options.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
-const builtinBases = new Set<EntityClass>()
+const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
 
 let isBooting = false
 

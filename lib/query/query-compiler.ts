@@ -18,6 +18,19 @@ export interface RawFindOptions {
   readonly limit?: number
   readonly offset?: number
   readonly relations?: object
+  /** Soft-deletable classes: include soft-deleted rows. */
+  readonly withDeleted?: boolean
+  /** Soft-deletable classes: only soft-deleted rows. */
+  readonly onlyDeleted?: boolean
+}
+
+/** @internal Which rows of a soft-deletable class a query sees. */
+export type Visibility = 'live' | 'all' | 'deleted'
+
+/** @internal The visibility the options ask for: live rows unless `withDeleted` or `onlyDeleted`. */
+export function visibilityOf(options: { readonly withDeleted?: boolean; readonly onlyDeleted?: boolean } | undefined): Visibility {
+  if (options?.onlyDeleted) return 'deleted'
+  return options?.withDeleted ? 'all' : 'live'
 }
 
 /**
@@ -50,18 +63,36 @@ export type InstanceId = (value: unknown) => { readonly id: unknown; readonly me
 /** @internal Builds SELECT and COUNT statements for a dialect; validates every key and value first. */
 export class QueryCompiler {
   readonly #selectLists = new Map<string, string>()
-  readonly #byIdQueries = new Map<EntityMetadata, string>()
+  readonly #byIdQueries = new Map<string, string>()
 
   constructor(
     readonly dialect: Dialect,
     readonly instanceId: InstanceId,
   ) {}
 
+  /**
+   * The condition that limits a soft-deletable class to the rows a query sees ('' when it sees
+   * them all, or when the class is not soft-deletable), optionally on a table alias.
+   */
+  #visibility(meta: EntityMetadata, visibility: Visibility, alias?: string): string {
+    const column = meta.deletedAtColumn
+    if (!column || visibility === 'all') return ''
+    const name = `${alias ? `${alias}.` : ''}${this.dialect.quote(column.name)}`
+    return visibility === 'live' ? `${name} IS NULL` : `${name} IS NOT NULL`
+  }
+
+  #and(...conditions: string[]): string {
+    return conditions.filter((condition) => condition !== '').join(' AND ')
+  }
+
   /** Rows whose `column` is one of `values` (ids), ordered by id: how relations are loaded. */
-  selectWhereIn(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[]): CompiledQuery {
+  selectWhereIn(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[], visibility: Visibility = 'all'): CompiledQuery {
     const params = new ParamList(this.dialect)
     const encoded = values.map((value) => this.dialect.encode(column.type, value))
-    const condition = this.dialect.inList(this.dialect.quote(column.name), column.type, encoded, params.bind)
+    const condition = this.#and(
+      this.dialect.inList(this.dialect.quote(column.name), column.type, encoded, params.bind),
+      this.#visibility(meta, visibility),
+    )
     const text = `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} WHERE ${condition} ORDER BY "id"`
     return { text, params: params.values }
   }
@@ -70,7 +101,13 @@ export class QueryCompiler {
    * Rows of `result` joined through a junction to the given ids of one side ('owner' or 'target'),
    * each row followed by the matched id, ordered by that id then by the row's id.
    */
-  selectThroughJunction(result: EntityMetadata, junction: JunctionMetadata, side: 'owner' | 'target', ids: readonly unknown[]): CompiledQuery {
+  selectThroughJunction(
+    result: EntityMetadata,
+    junction: JunctionMetadata,
+    side: 'owner' | 'target',
+    ids: readonly unknown[],
+    visibility: Visibility,
+  ): CompiledQuery {
     const q = (name: string): string => this.dialect.quote(name)
     const [matchColumn, matchType, joinColumn] =
       side === 'owner'
@@ -82,7 +119,8 @@ export class QueryCompiler {
     const text =
       `SELECT ${this.selectList(result, 'r')}, ${match} FROM ${q(junction.tableName)} AS j ` +
       `JOIN ${q(result.tableName)} AS r ON r."id" = j.${q(joinColumn)} ` +
-      `WHERE ${this.dialect.inList(match, matchType, encoded, params.bind)} ORDER BY ${match}, r."id"`
+      `WHERE ${this.#and(this.dialect.inList(match, matchType, encoded, params.bind), this.#visibility(result, visibility, 'r'))} ` +
+      `ORDER BY ${match}, r."id"`
     return { text, params: params.values }
   }
 
@@ -93,7 +131,7 @@ export class QueryCompiler {
 
   select(meta: EntityMetadata, options: RawFindOptions = {}): CompiledQuery {
     const params = new ParamList(this.dialect)
-    const where = this.#where(meta, options.where, params)
+    const where = this.#and(this.#visibility(meta, visibilityOf(options)), this.#where(meta, options.where, params))
     const orderBy = this.#orderBy(meta, options.orderBy)
     const limit = this.#bindCount(meta, 'limit', options.limit, params)
     const offset = this.#bindCount(meta, 'offset', options.offset, params)
@@ -105,21 +143,23 @@ export class QueryCompiler {
     return this.#complete(meta, text, params)
   }
 
-  selectById(meta: EntityMetadata, id: unknown): CompiledQuery {
+  selectById(meta: EntityMetadata, id: unknown, visibility: Visibility = 'live'): CompiledQuery {
     this.#checkValue(meta, meta.idColumn, id)
-    let text = this.#byIdQueries.get(meta)
+    const key = `${meta.className}:${visibility}`
+    let text = this.#byIdQueries.get(key)
     if (!text) {
+      const live = this.#visibility(meta, visibility)
       text =
         `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} ` +
-        `WHERE ${this.dialect.quote(meta.idColumn.name)} = ${this.dialect.placeholder(1)}`
-      this.#byIdQueries.set(meta, text)
+        `WHERE ${this.dialect.quote(meta.idColumn.name)} = ${this.dialect.placeholder(1)}${live ? ` AND ${live}` : ''}`
+      this.#byIdQueries.set(key, text)
     }
     return { text, params: [this.dialect.encode(meta.idColumn.type, id)] }
   }
 
-  count(meta: EntityMetadata, whereInput: object | undefined): CompiledQuery {
+  count(meta: EntityMetadata, whereInput: object | undefined, visibility: Visibility = 'live'): CompiledQuery {
     const params = new ParamList(this.dialect)
-    const where = this.#where(meta, whereInput, params)
+    const where = this.#and(this.#visibility(meta, visibility), this.#where(meta, whereInput, params))
     const text = `SELECT COUNT(*) FROM ${this.dialect.quote(meta.tableName)}${where ? ` WHERE ${where}` : ''}`
     return this.#complete(meta, text, params)
   }
@@ -173,12 +213,21 @@ export class QueryCompiler {
   #relationCondition(meta: EntityMetadata, relation: RelationMetadata, value: unknown, params: ParamList): string {
     const q = (name: string): string => this.dialect.quote(name)
     const target = relation.target
+    this.#checkRelationValue(relation, value)
     const nested = this.#isNestedWhere(value)
+    // Conditions on related rows see live rows only, unless the nested where says { withDeleted: true }.
+    const related = (): string => {
+      const { withDeleted, ...conditions } = value as { withDeleted?: unknown }
+      if (withDeleted !== undefined && typeof withDeleted !== 'boolean') {
+        throw ValidationError.badOption(`withDeleted in the where of ${relation.path} must be true or false.`)
+      }
+      const inner = this.#and(this.#visibility(target, withDeleted ? 'all' : 'live'), this.#where(target, conditions, params))
+      return `SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''}`
+    }
     if (relation.kind === 'toOne') {
       const column = relation.column as ColumnMetadata
       if (!nested) return this.#condition(meta, column, this.#idsOf(relation, value, params), params)
-      const inner = this.#where(target, value as object, params)
-      return `${q(column.name)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
+      return `${q(column.name)} IN (${related()})`
     }
     if (value === null) {
       throw ValidationError.badOption(
@@ -187,10 +236,7 @@ export class QueryCompiler {
     }
     // Ids of the target rows that match, as a subquery or a condition on the target's id.
     const targetMatch = (targetIdColumn: string): string => {
-      if (nested) {
-        const inner = this.#where(target, value as object, params)
-        return `${q(targetIdColumn)} IN (SELECT "id" FROM ${q(target.tableName)}${inner ? ` WHERE ${inner}` : ''})`
-      }
+      if (nested) return `${q(targetIdColumn)} IN (${related()})`
       return this.#condition(target, { ...target.idColumn, name: targetIdColumn }, this.#idsOf(relation, value, params), params)
     }
     if (relation.kind === 'toMany') {
@@ -207,15 +253,28 @@ export class QueryCompiler {
 
   /** A plain object of conditions, as opposed to an instance, an id, a list, null or a combinator. */
   #isNestedWhere(value: unknown): boolean {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      !(value instanceof SqlFragment) &&
-      !(value instanceof WhereCombinator) &&
-      !(value instanceof Date) &&
-      this.instanceId(value) === undefined
-    )
+    if (typeof value !== 'object' || value === null) return false
+    const prototype: unknown = Object.getPrototypeOf(value)
+    return prototype === Object.prototype || prototype === null
+  }
+
+  /** Anything that is neither a plain where object nor a value a relation condition understands. */
+  #checkRelationValue(relation: RelationMetadata, value: unknown): void {
+    if (value instanceof Promise) {
+      throw ValidationError.badOption(
+        `The where of ${relation.path} got a promise: an unloaded relation read without await. Await it, or pass the id.`,
+      )
+    }
+    const isValue =
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      value instanceof SqlFragment ||
+      value instanceof WhereCombinator ||
+      this.instanceId(value) !== undefined
+    if (!isValue && !this.#isNestedWhere(value)) {
+      throw ValidationError.wrongType(`The where of ${relation.path}`, `a where object, a ${relation.target.className} instance or id, or a list of them`, value)
+    }
   }
 
   /** Replaces instances (alone, in lists or in OR/AND) by their ids. */

@@ -24,7 +24,7 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
       foreignKeys.push(...dialect.foreignKeysSql(meta))
       for (const column of meta.columns) {
         if (column.unique) indexes.push(dialect.createUniqueIndexSql(meta, column))
-        if (column.foreignKeyIndexName) indexes.push(dialect.createIndexSql(meta.tableName, column.foreignKeyIndexName, column.name))
+        if (column.lookupIndexName) indexes.push(dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name))
       }
       continue
     }
@@ -43,8 +43,8 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
       if (column.unique && column.uniqueIndexName && !existingIndexes.has(column.uniqueIndexName)) {
         indexes.push(dialect.createUniqueIndexSql(meta, column))
       }
-      if (column.foreignKeyIndexName && !existingIndexes.has(column.foreignKeyIndexName)) {
-        indexes.push(dialect.createIndexSql(meta.tableName, column.foreignKeyIndexName, column.name))
+      if (column.lookupIndexName && !existingIndexes.has(column.lookupIndexName)) {
+        indexes.push(dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name))
       }
     }
     const mapped = new Set(meta.columns.map((column) => column.name))

@@ -5,7 +5,7 @@ import { MANAGED, STATE, serializeMutable, type Stateful } from './entity-state.
 import type { IdentityMap } from './identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { planWrites, type TakenWork, type WritePlan } from './write-planner.js'
+import { changesUpdatedAt, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {
@@ -13,8 +13,8 @@ export interface FlushContext {
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
   toOrmError(error: unknown): OrmError
-  /** Called once per class whose rows or junction tables a committed write changed. */
-  noteWrite(meta: EntityMetadata): void
+  /** Called once per class whose rows or junction tables a write of `work` changed. */
+  noteWrite(meta: EntityMetadata, work: UnitOfWork): void
 }
 
 /**
@@ -48,7 +48,7 @@ async function runFlush(context: FlushContext, work: UnitOfWork): Promise<void> 
     putBack(work, taken)
     throw context.toOrmError(error)
   }
-  applyResults(context, taken, plan, result, now)
+  applyResults(context, work, taken, plan, result, now)
 }
 
 /** Compares json/date objects that were handed out with their snapshots: in-place edits count. */
@@ -101,7 +101,7 @@ function putBack(work: UnitOfWork, taken: TakenWork): void {
 }
 
 /** After the write committed: ids, timestamps, members and the identity map catch up with the database. */
-function applyResults(context: FlushContext, taken: TakenWork, plan: WritePlan, result: WriteResult, now: Date): void {
+function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork, plan: WritePlan, result: WriteResult, now: Date): void {
   plan.insertGroups.forEach(([meta, entities], op) => {
     const ids = result[op]
     entities.forEach((entity, row) => {
@@ -114,17 +114,17 @@ function applyResults(context: FlushContext, taken: TakenWork, plan: WritePlan, 
       context.identityMap.set(meta, state.values[0], entity)
     })
   })
-  for (const entity of taken.updates) {
+  taken.updates.forEach((entity, i) => {
     const state = entity[STATE]
-    state.values[state.meta.updatedAtColumn.index] = now
+    if (changesUpdatedAt(state.meta, taken.updatedSlots[i] as Set<number>)) state.values[state.meta.updatedAtColumn.index] = now
     state.snapshots = undefined
     if (!state.dirty) state.owner = undefined
-  }
+  })
   for (const { entity, slot, items } of plan.memberships) {
     const state = entity[STATE]
     const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
     members[slot] = Object.freeze(items)
     state.members = members
   }
-  for (const meta of plan.touched) context.noteWrite(meta)
+  for (const meta of plan.touched) context.noteWrite(meta, work)
 }

@@ -5,9 +5,9 @@ import { DetachedInstanceError } from '../errors/detached-instance-error.js'
 import { NotBootedError } from '../errors/not-booted-error.js'
 import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import { QueryCompiler, UnsavedInstanceInWhere, type CompiledQuery, type RawFindOptions } from '../query/query-compiler.js'
+import { QueryCompiler, UnsavedInstanceInWhere, type CompiledQuery, type RawFindOptions, type Visibility } from '../query/query-compiler.js'
 import type { DependentsGraph } from '../graph/dependents-graph.js'
 import { RelationLoader } from '../graph/relation-loader.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
@@ -67,9 +67,20 @@ export class Runtime implements FlushContext {
   readonly wrapCollection = (entity: Stateful, slot: number, items: Iterable<unknown>): unknown[] =>
     trackedArray(items, () => this.onCollectionChange(entity, entity[STATE], slot))
 
-  /** Counts committed writes per class, so that loaded inverse views know when they are stale. */
-  noteWrite(meta: EntityMetadata): void {
+  /**
+   * Counts writes per class, so that loaded inverse views know when they are stale. A write inside
+   * transactions is counted again when each of them ends: a view read meanwhile, in or out of the
+   * transaction, may show rows that a rollback removes or miss rows that a commit reveals.
+   */
+  noteWrite(meta: EntityMetadata, work?: UnitOfWork): void {
     this.#writeVersions.set(meta, (this.#writeVersions.get(meta) ?? 0) + 1)
+    for (let scope = work; scope?.journal; scope = scope.parent) scope.touched.add(meta)
+  }
+
+  /** A collection is about to be loaded into an instance: inside a transaction, journal it first. */
+  journalLoad(entity: Stateful): void {
+    const work = this.currentWork()
+    if (work.journal) this.#journal(work, entity, entity[STATE])
   }
 
   writeVersion(meta: EntityMetadata): number {
@@ -204,11 +215,11 @@ export class Runtime implements FlushContext {
     this.#isApplyingDatabaseChange = true
     try {
       for (const [owner, references] of this.graph.referenceRelations(meta)) {
-        this.noteWrite(owner)
         // Required references cannot point at a deleted row (the delete checked), so only optional
-        // and to-many ones make it worth walking the class's instances in memory.
+        // and to-many ones changed, and only they make it worth walking the class's instances in memory.
         const relations = references.filter((relation) => !relation.isDependency)
         if (relations.length === 0) continue
+        this.noteWrite(owner, work)
         for (const instance of this.identityMap.instancesOf(owner)) {
           const entity = instance as Stateful
           const state = entity[STATE]
@@ -232,7 +243,28 @@ export class Runtime implements FlushContext {
     } finally {
       this.#isApplyingDatabaseChange = false
     }
-    this.noteWrite(meta)
+    this.noteWrite(meta, work)
+  }
+
+  /**
+   * After a soft delete or restore the database already made: identity-mapped instances take the new
+   * deleted_at (journaled, so that a rolled-back transaction puts them back).
+   */
+  applyDeletedAt(work: UnitOfWork, meta: EntityMetadata, ids: readonly unknown[], deletedAt: Date | undefined): void {
+    const slot = (meta.deletedAtColumn as ColumnMetadata).index
+    for (const id of ids) {
+      const entity = this.identityMap.get(meta, id) as Stateful | undefined
+      if (!entity) continue
+      const state = entity[STATE]
+      this.#journal(work, entity, state)
+      state.values[slot] = deletedAt
+      if (state.dirty?.delete(slot) && state.dirty.size === 0) {
+        state.dirty = undefined
+        state.owner?.dirtyEntities.delete(entity)
+        state.owner = undefined
+      }
+    }
+    if (ids.length > 0) this.noteWrite(meta, work)
   }
 
   /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */
@@ -318,17 +350,17 @@ export class Runtime implements FlushContext {
     })
   }
 
-  async findById<T>(meta: EntityMetadata, id: unknown): Promise<T | undefined> {
+  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility): Promise<T | undefined> {
     if (id === undefined || id === null) {
       throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
     }
-    const query = this.compiler.selectById(meta, id)
+    const query = this.compiler.selectById(meta, id, visibility)
     const rows = await this.afterFlush((connection) => connection.select(query.text, query.params, meta.needsSafeIntegers))
     return this.hydrator.hydrate<T>(meta, rows)[0]
   }
 
-  async count(meta: EntityMetadata, where: object | undefined): Promise<number> {
-    const compile = (): CompiledQuery => this.compiler.count(meta, where)
+  async count(meta: EntityMetadata, where: object | undefined, visibility: Visibility): Promise<number> {
+    const compile = (): CompiledQuery => this.compiler.count(meta, where, visibility)
     const early = compileBeforeFlush(compile)
     const rows = await this.afterFlush((connection) => {
       const query = early ?? compile()
@@ -381,6 +413,7 @@ export class Runtime implements FlushContext {
           if (!parent.journal.has(entity)) parent.journal.set(entity, entry)
         }
       }
+      for (const meta of work.touched) this.noteWrite(meta, parent)
       return result
     } catch (error) {
       await connection.rollback().catch((rollbackError: unknown) => {
@@ -388,6 +421,7 @@ export class Runtime implements FlushContext {
         if (error instanceof Error && error.cause === undefined) error.cause = rollbackError
       })
       this.#revert(work)
+      for (const meta of work.touched) this.noteWrite(meta, parent)
       throw error
     } finally {
       this.#openTransactions--

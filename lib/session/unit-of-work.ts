@@ -1,4 +1,5 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { Stateful, Status } from './entity-state.js'
 
 /** @internal What an instance looked like when a transaction first touched it. */
@@ -23,6 +24,8 @@ export class UnitOfWork {
   dirtyEntities = new Set<Stateful>()
   /** Instances whose json/date objects were handed out and may have been mutated in place. */
   suspects = new Set<Stateful>()
+  /** Classes a transaction wrote: loaded inverse views of them go stale again when it ends. */
+  readonly touched = new Set<EntityMetadata>()
   /** The flush in progress, so that flushes of one scope never overlap. */
   flushing: Promise<void> | undefined = undefined
 

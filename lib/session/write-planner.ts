@@ -118,7 +118,9 @@ class WritePlanner {
       let group = groups.get(key)
       if (!group) {
         const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
-        group = { kind: 'update', meta, columns: [...columns, meta.updatedAtColumn], rows: [], hasPendingIds: false }
+        // Soft delete and restore change deleted_at only: updatedAt keeps the last change of the data.
+        if (changesUpdatedAt(meta, taken.updatedSlots[i] as Set<number>)) columns.push(meta.updatedAtColumn)
+        group = { kind: 'update', meta, columns, rows: [], hasPendingIds: false }
         groups.set(key, group)
         this.#touched.add(meta)
       }
@@ -261,6 +263,18 @@ class WritePlanner {
       : this.dialect.encode(source.meta.idColumn.type, source.values[0])
     op.rows.push([targetCell, sourceCell])
   }
+}
+
+/**
+ * @internal Whether writing these dirty slots moves updatedAt: any column but `deleted_at` does;
+ * to-many membership (junction rows) and soft delete/restore do not.
+ */
+export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number>): boolean {
+  for (const slot of slots) {
+    const column = meta.columns[slot]
+    if (column && column.role !== 'deletedAt') return true
+  }
+  return false
 }
 
 /** Ops after every insert of the write (updates, junction changes) may reference any inserted row. */

@@ -118,7 +118,9 @@ export class PostgresDialect implements Dialect {
   createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
     return (
       `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
-      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})`
+      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})` +
+      // Unique among live rows only: a soft-deleted row keeps its value without blocking new ones.
+      (meta.deletedAtColumn ? ` WHERE ${this.quote(meta.deletedAtColumn.name)} IS NULL` : '')
     )
   }
 

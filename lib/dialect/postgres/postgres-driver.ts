@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
-import { resolvePendingIds } from '../dialect.js'
+import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
 import type { Connection, Driver, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
@@ -126,7 +126,7 @@ export class PostgresDriver implements Driver {
     const targetType = ARRAY_ELEMENT_SQL[junction.targetType]
     const owners = op.rows.map((row) => row[0])
     if (op.kind === 'unlinkAll') {
-      await client.query(this.prepared(`DELETE FROM ${table} WHERE ${owner} = ANY($1::${ownerType}[])`, [owners]))
+      await client.query(this.prepared(`DELETE FROM ${table} WHERE ${owner} = ANY($1::${ownerType}[])${keepHiddenMembersSql(junction, q)}`, [owners]))
       return
     }
     const targets = op.rows.map((row) => row[1])

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import { resolvePendingIds } from '../dialect.js'
+import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
 import type { Connection, Driver, InsertOp, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
@@ -148,7 +148,7 @@ export class SqliteDriver implements Driver {
         ? `INSERT INTO ${table} (${owner}, ${target}) VALUES (?, ?) ON CONFLICT DO NOTHING`
         : op.kind === 'unlink'
           ? `DELETE FROM ${table} WHERE ${owner} = ? AND ${target} = ?`
-          : `DELETE FROM ${table} WHERE ${owner} = ?`
+          : `DELETE FROM ${table} WHERE ${owner} = ?${keepHiddenMembersSql(junction, q)}`
     const statement = this.statement(text)
     this.onQuery?.(text)
     for (const row of op.rows) statement.run(row)

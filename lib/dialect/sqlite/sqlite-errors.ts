@@ -25,10 +25,12 @@ export function toSqliteError(error: unknown, registry: MetadataRegistry): OrmEr
       )
     }
     case 'SQLITE_CONSTRAINT_FOREIGNKEY':
-    // SQLite enforces ON DELETE RESTRICT through an internal trigger and reports its violation with
-    // this code; veil-orm creates no triggers of its own.
-    case 'SQLITE_CONSTRAINT_TRIGGER':
       return new ForeignKeyError(undefined, '', { cause: error })
+    case 'SQLITE_CONSTRAINT_TRIGGER':
+      // SQLite enforces ON DELETE RESTRICT through an internal trigger and reports it with the code of
+      // any trigger abort; only its fixed text tells it apart from a RAISE() in an application's trigger.
+      if (message === 'FOREIGN KEY constraint failed') return new ForeignKeyError(undefined, '', { cause: error })
+      return new DatabaseError(code, `SQLite error ${code}: ${message}`, { cause: error })
     case 'SQLITE_CONSTRAINT_NOTNULL':
     case 'SQLITE_CONSTRAINT_CHECK':
     case 'SQLITE_CONSTRAINT_DATATYPE':

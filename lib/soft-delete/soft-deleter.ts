@@ -1,0 +1,263 @@
+import type { Connection } from '../dialect/dialect.js'
+import { RestoreError } from '../errors/restore-error.js'
+import { ValidationError } from '../errors/validation-error.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import { ParamList } from '../query/query-compiler.js'
+import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
+import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
+
+/** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
+export interface PurgeResult {
+  readonly purged: number
+  readonly blocked: number
+}
+
+/** deleted_at is always at slot 3 of a soft-deletable class. */
+const DELETED_AT = 3
+
+/** @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction. */
+export async function softDeleteInstance(runtime: Runtime, entity: Stateful, options: { cascade?: boolean } | undefined): Promise<void> {
+  const state = enterInstance(runtime, entity, 'softDelete')
+  if (state.values[DELETED_AT] !== undefined) return
+  if (!options?.cascade) {
+    runtime.onWrite(entity, state, DELETED_AT, new Date())
+    await runtime.flush()
+    return
+  }
+  // The row must exist (a new instance is inserted) before its dependents can be found.
+  await runtime.flush()
+  const stamp = new Date()
+  await runtime.transaction(async () => {
+    const connection = runtime.currentWork().connection
+    const ids = await setDeletedAt(runtime, connection, state.meta, 'softDelete', [state.values[0]], stamp)
+    if (ids.length > 0) await cascade(runtime, connection, state.meta, ids, 'softDelete', stamp)
+  })
+}
+
+/** @internal `instance.restore()`: checks the required parents, then restores the row (and its cascade). */
+export async function restoreInstance(
+  runtime: Runtime,
+  entity: Stateful,
+  options: { cascade?: boolean; withAncestors?: boolean } | undefined,
+): Promise<void> {
+  const state = enterInstance(runtime, entity, 'restore')
+  const stamp = state.values[DELETED_AT] as Date | undefined
+  if (stamp === undefined) return
+  await runtime.flush()
+  await runtime.transaction(async () => {
+    const connection = runtime.currentWork().connection
+    const id = state.values[0]
+    await checkParents(runtime, connection, state.meta, id, describe(state.meta, id), options?.withAncestors ?? false)
+    await setDeletedAt(runtime, connection, state.meta, 'restore', [id], stamp)
+    if (options?.cascade) await cascade(runtime, connection, state.meta, [id], 'restore', stamp)
+  })
+}
+
+/** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
+export async function softDeleteWhere(runtime: Runtime, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
+  return bulk(runtime, ctor, options, 'softDelete')
+}
+
+/** @internal `Class.restore({ where })`: one UPDATE of the soft-deleted rows that match. */
+export async function restoreWhere(runtime: Runtime, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
+  return bulk(runtime, ctor, options, 'restore')
+}
+
+/** @internal `Class.purgeDeleted({ olderThan })`: hard-deletes old soft-deleted rows that nothing references. */
+export async function purgeDeleted(runtime: Runtime, ctor: object & { name: string }, options: { olderThan?: Date } | undefined): Promise<PurgeResult> {
+  runtime.enter()
+  const meta = softDeletableMeta(runtime, ctor, 'purgeDeleted')
+  const olderThan = options?.olderThan
+  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+    throw ValidationError.wrongType(`${meta.className}.purgeDeleted({ olderThan })`, 'a valid Date', olderThan)
+  }
+  const { dialect } = runtime
+  const q = (name: string): string => dialect.quote(name)
+  const deletedAt = q((meta.deletedAtColumn as ColumnMetadata).name)
+  return runtime.transaction(async () => {
+    const work = runtime.currentWork()
+    const params = new ParamList(dialect)
+    const old = `${deletedAt} IS NOT NULL AND ${deletedAt} < ${params.bind(dialect.encode('date', olderThan))}`
+    const free: string[] = []
+    for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
+      for (const relation of relations) {
+        const fk = q((relation.column as ColumnMetadata).name)
+        free.push(`"id" NOT IN (SELECT ${fk} FROM ${q(owner.tableName)} WHERE ${fk} IS NOT NULL)`)
+      }
+    }
+    const text = `DELETE FROM ${q(meta.tableName)} WHERE ${[old, ...free].join(' AND ')} RETURNING "id"`
+    try {
+      const rows = await work.connection.select(text, params.values, meta.needsSafeIntegers)
+      const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
+      runtime.afterDelete(work, meta, ids)
+      const count = new ParamList(dialect)
+      const remaining = await work.connection.select(
+        `SELECT COUNT(*) FROM ${q(meta.tableName)} WHERE ${deletedAt} IS NOT NULL AND ${deletedAt} < ${count.bind(dialect.encode('date', olderThan))}`,
+        count.values,
+        false,
+      )
+      return { purged: ids.length, blocked: Number(remaining[0]?.[0] ?? 0) }
+    } catch (error) {
+      throw runtime.toOrmError(error)
+    }
+  })
+}
+
+function enterInstance(runtime: Runtime, entity: Stateful, method: string): EntityState {
+  runtime.enter()
+  const state = entity[STATE]
+  // A hard-deleted row is gone: neither soft delete nor restore can apply to it.
+  if (state.status === DETACHED || state.epoch !== runtime.epoch) throw runtime.detachedError(state)
+  if (!state.meta.deletedAtColumn) {
+    throw ValidationError.badOption(`${state.meta.className}.${method}(): ${state.meta.className} does not extend SoftDel or SoftDelUuid.`)
+  }
+  return state
+}
+
+function softDeletableMeta(runtime: Runtime, ctor: object & { name: string }, method: string): EntityMetadata {
+  const meta = runtime.metadataFor(ctor, ctor.name)
+  if (!meta.deletedAtColumn) {
+    throw ValidationError.badOption(`${meta.className}.${method}(): ${meta.className} does not extend SoftDel or SoftDelUuid.`)
+  }
+  return meta
+}
+
+async function bulk(runtime: Runtime, ctor: object & { name: string }, options: { where?: object } | undefined, mode: 'softDelete' | 'restore'): Promise<number> {
+  runtime.enter()
+  const meta = softDeletableMeta(runtime, ctor, mode)
+  if (options?.where === undefined) {
+    throw ValidationError.badOption(`${meta.className}.${mode}() needs { where }; pass { where: {} } for every row.`)
+  }
+  const where = options.where
+  compileBeforeFlush(() => runtime.compiler.count(meta, where, 'all')) // checks the where before anything runs
+  return runtime.afterFlush(async (connection) => {
+    const params = new ParamList(runtime.dialect)
+    const condition = runtime.compiler.whereSql(meta, where, params)
+    if (params.hasUnsavedInstance) throw ValidationError.badOption(`The where of ${meta.className}.${mode}() names an instance that is not saved yet.`)
+    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, params, mode === 'softDelete' ? new Date() : undefined)
+    return ids.length
+  })
+}
+
+/** Soft-deletes (or restores) the rows with these ids that are live (or deleted at `stamp`). */
+async function setDeletedAt(
+  runtime: Runtime,
+  connection: Connection,
+  meta: EntityMetadata,
+  mode: 'softDelete' | 'restore',
+  ids: readonly unknown[],
+  stamp: Date,
+): Promise<unknown[]> {
+  const params = new ParamList(runtime.dialect)
+  const condition = runtime.dialect.inList('"id"', meta.idColumn.type, ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id)), params.bind)
+  return updateDeletedAt(runtime, connection, meta, mode, condition, params, stamp)
+}
+
+/**
+ * One UPDATE of deleted_at over the rows matching `condition` that are live (soft delete) or soft-deleted
+ * (restore; at exactly `stamp` when given). Identity-mapped instances follow. Returns the changed ids.
+ */
+async function updateDeletedAt(
+  runtime: Runtime,
+  connection: Connection,
+  meta: EntityMetadata,
+  mode: 'softDelete' | 'restore',
+  condition: string,
+  params: ParamList,
+  stamp: Date | undefined,
+): Promise<unknown[]> {
+  const { dialect } = runtime
+  const deletedAt = dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)
+  const conditions = condition ? [condition] : []
+  let set: string
+  if (mode === 'softDelete') {
+    set = `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}`
+    conditions.push(`${deletedAt} IS NULL`)
+  } else {
+    set = `${deletedAt} = NULL`
+    conditions.push(stamp ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} IS NOT NULL`)
+  }
+  const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
+  const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
+  const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
+  runtime.applyDeletedAt(runtime.currentWork(), meta, ids, mode === 'softDelete' ? stamp : undefined)
+  return ids
+}
+
+/**
+ * Follows required relations down from the rows `ids` of `meta`: soft-deletes their live soft-deletable
+ * dependents with `stamp`, or restores the ones deleted at exactly `stamp` (the ones that cascade hid).
+ * Plain Entity dependents are left as they are, and so is what depends on them.
+ */
+async function cascade(
+  runtime: Runtime,
+  connection: Connection,
+  meta: EntityMetadata,
+  ids: readonly unknown[],
+  mode: 'softDelete' | 'restore',
+  stamp: Date,
+): Promise<void> {
+  for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
+    if (!owner.deletedAtColumn) continue
+    const params = new ParamList(runtime.dialect)
+    const condition = relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
+    const changed = await updateDeletedAt(runtime, connection, owner, mode, `(${condition})`, params, stamp)
+    if (changed.length > 0) await cascade(runtime, connection, owner, changed, mode, stamp)
+  }
+}
+
+/**
+ * Refuses to restore a row whose required parent is soft-deleted, or restores that parent (and its own
+ * parents) first when `withAncestors` is set.
+ */
+async function checkParents(
+  runtime: Runtime,
+  connection: Connection,
+  meta: EntityMetadata,
+  id: unknown,
+  row: string,
+  withAncestors: boolean,
+): Promise<void> {
+  const { dialect } = runtime
+  const required = meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
+  if (required.length === 0) return
+  const params = new ParamList(dialect)
+  const columns = required.map((relation) => dialect.quote((relation.column as ColumnMetadata).name)).join(', ')
+  const [parentIds] = await connection.select(
+    `SELECT ${columns} FROM ${dialect.quote(meta.tableName)} WHERE "id" = ${params.bind(dialect.encode(meta.idColumn.type, id))}`,
+    params.values,
+    meta.needsSafeIntegers,
+  )
+  for (let i = 0; i < required.length; i++) {
+    const relation = required[i] as RelationMetadata
+    const target = relation.target
+    const parentId = dialect.decode(target.idColumn.type, parentIds?.[i])
+    if (parentId === undefined) continue
+    const lookup = new ParamList(dialect)
+    const [parent] = await connection.select(
+      `SELECT ${dialect.quote((target.deletedAtColumn as ColumnMetadata).name)} FROM ${dialect.quote(target.tableName)} ` +
+        `WHERE "id" = ${lookup.bind(dialect.encode(target.idColumn.type, parentId))}`,
+      lookup.values,
+      false,
+    )
+    if (parent?.[0] === null || parent?.[0] === undefined) continue
+    const parentRow = describe(target, parentId)
+    if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
+    await checkParents(runtime, connection, target, parentId, parentRow, true)
+    const restore = new ParamList(dialect)
+    const condition = dialect.inList('"id"', target.idColumn.type, [dialect.encode(target.idColumn.type, parentId)], restore.bind)
+    await updateDeletedAt(runtime, connection, target, 'restore', condition, restore, undefined)
+  }
+}
+
+function referencesSql(runtime: Runtime, relation: RelationMetadata, ids: readonly unknown[], params: ParamList): string {
+  const column = relation.column as ColumnMetadata
+  const encoded = ids.map((id) => runtime.dialect.encode(column.type, id))
+  return runtime.dialect.inList(runtime.dialect.quote(column.name), column.type, encoded, params.bind)
+}
+
+function describe(meta: EntityMetadata, id: unknown): string {
+  return `${meta.className} #${String(id)}`
+}
+
