@@ -50,7 +50,7 @@ function installSoftDeleteAccessors(meta: EntityMetadata, slot: number, runtime:
       if (typeof value !== 'boolean') throw ValidationError.wrongType(`${meta.className}.isDeleted`, 'a boolean', value)
       const state = this[STATE]
       if (value === (state.values[slot] !== undefined)) return
-      runtime.onWrite(this, state, slot, value ? new Date() : undefined)
+      runtime.onWrite(this, state, slot, value ? runtime.nextDeletionStamp() : undefined)
     },
   })
 }

@@ -78,14 +78,15 @@ export abstract class Entity {
   /**
    * Lists the rows that must be decoupled before this instance can be hard-deleted: per dependent
    * class, its instances and the required props that can point here. Flushes pending changes first.
+   * Soft-deleted dependents are listed too (they still block a hard delete) unless `withDeleted: false`.
    *
    * ```ts
    * const dependents = await user.getDependents() // { Story: [[story1], ['createdBy']] }
    * ```
    */
-  async getDependents(): Promise<DependentsDict<Entity>> {
+  async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<Entity>> {
     const runtime = requireRuntime(`get the dependents of a ${this.constructor.name}`)
-    return getDependents(runtime, this as unknown as Stateful) as Promise<DependentsDict<Entity>>
+    return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<Entity>>
   }
 
   /**

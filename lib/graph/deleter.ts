@@ -16,10 +16,13 @@ type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
  * @internal The instances that depend on `entity` (a required relation points at it), with the props
  * that can, in MasqueradeORM's DependentsDict shape.
  */
-export async function getDependents(runtime: Runtime, entity: Stateful): Promise<DependentsDict> {
+export async function getDependents(runtime: Runtime, entity: Stateful, options?: { withDeleted?: boolean }): Promise<DependentsDict> {
   const meta = await enterInstance(runtime, entity)
   const ids = [entity[STATE].values[0]]
-  return runtime.afterFlush((connection) => collect(runtime, connection, runtime.graph.dependencyRelations(meta), ids, undefined))
+  // Soft-deleted dependents still reference the row (and block its hard delete), so they are listed
+  // unless the caller asks for live ones only.
+  const visibility = options?.withDeleted === false ? 'live' : 'all'
+  return runtime.afterFlush((connection) => collect(runtime, connection, runtime.graph.dependencyRelations(meta), ids, undefined, visibility))
 }
 
 /** @internal Every instance that references `entity` through any relation, in the same shape. */
@@ -167,11 +170,13 @@ async function collect(
   byClass: RelationsByClass,
   ids: readonly unknown[],
   limit: number | undefined,
+  visibility: 'live' | 'all' = 'all',
 ): Promise<DependentsDict> {
   const dict: DependentsDict = {}
   for (const [owner, relations] of byClass) {
     const params = new ParamList(runtime.dialect)
-    const where = relations.map((relation) => matchSql(runtime, relation, ids, params)).join(' OR ')
+    let where = `(${relations.map((relation) => matchSql(runtime, relation, ids, params)).join(' OR ')})`
+    if (visibility === 'live' && owner.deletedAtColumn) where += ` AND ${runtime.dialect.quote(owner.deletedAtColumn.name)} IS NULL`
     const text =
       `SELECT ${runtime.compiler.selectList(owner)} FROM ${runtime.dialect.quote(owner.tableName)} WHERE ${where} ORDER BY "id"` +
       (limit === undefined ? '' : ` LIMIT ${limit}`)

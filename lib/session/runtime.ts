@@ -47,6 +47,7 @@ export class Runtime implements FlushContext {
   #isFlushScheduled = false
   #backgroundError: OrmError | undefined
   #isClosed = false
+  #lastDeletionStamp = 0
   /** Set while memory catches up with a change the database already made: not a pending change. */
   #isApplyingDatabaseChange = false
 
@@ -244,6 +245,16 @@ export class Runtime implements FlushContext {
       this.#isApplyingDatabaseChange = false
     }
     this.noteWrite(meta, work)
+  }
+
+  /**
+   * The deleted_at for a soft delete made now: strictly later than any this process handed out before,
+   * so that a cascade's rows (which share one stamp) are never confused with rows deleted on their own
+   * in the same millisecond.
+   */
+  nextDeletionStamp(): Date {
+    this.#lastDeletionStamp = Math.max(Date.now(), this.#lastDeletionStamp + 1)
+    return new Date(this.#lastDeletionStamp)
   }
 
   /**

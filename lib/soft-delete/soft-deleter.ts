@@ -21,15 +21,14 @@ export async function softDeleteInstance(runtime: Runtime, entity: Stateful, opt
   const state = enterInstance(runtime, entity, 'softDelete')
   if (state.values[DELETED_AT] !== undefined) return
   if (!options?.cascade) {
-    runtime.onWrite(entity, state, DELETED_AT, new Date())
+    runtime.onWrite(entity, state, DELETED_AT, runtime.nextDeletionStamp())
     await runtime.flush()
     return
   }
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await runtime.flush()
-  const stamp = new Date()
-  await runtime.transaction(async () => {
-    const connection = runtime.currentWork().connection
+  const stamp = runtime.nextDeletionStamp()
+  await inTransaction(runtime, async (connection) => {
     const ids = await setDeletedAt(runtime, connection, state.meta, 'softDelete', [state.values[0]], stamp)
     if (ids.length > 0) await cascade(runtime, connection, state.meta, ids, 'softDelete', stamp)
   })
@@ -45,8 +44,7 @@ export async function restoreInstance(
   const stamp = state.values[DELETED_AT] as Date | undefined
   if (stamp === undefined) return
   await runtime.flush()
-  await runtime.transaction(async () => {
-    const connection = runtime.currentWork().connection
+  await inTransaction(runtime, async (connection) => {
     const id = state.values[0]
     await checkParents(runtime, connection, state.meta, id, describe(state.meta, id), options?.withAncestors ?? false)
     await setDeletedAt(runtime, connection, state.meta, 'restore', [id], stamp)
@@ -104,6 +102,17 @@ export async function purgeDeleted(runtime: Runtime, ctor: object & { name: stri
   })
 }
 
+/** Runs `fn` in a transaction on its connection; database errors come out typed. */
+async function inTransaction(runtime: Runtime, fn: (connection: Connection) => Promise<void>): Promise<void> {
+  await runtime.transaction(async () => {
+    try {
+      await fn(runtime.currentWork().connection)
+    } catch (error) {
+      throw runtime.toOrmError(error)
+    }
+  })
+}
+
 function enterInstance(runtime: Runtime, entity: Stateful, method: string): EntityState {
   runtime.enter()
   const state = entity[STATE]
@@ -132,10 +141,12 @@ async function bulk(runtime: Runtime, ctor: object & { name: string }, options: 
   const where = options.where
   compileBeforeFlush(() => runtime.compiler.count(meta, where, 'all')) // checks the where before anything runs
   return runtime.afterFlush(async (connection) => {
-    const params = new ParamList(runtime.dialect)
-    const condition = runtime.compiler.whereSql(meta, where, params)
-    if (params.hasUnsavedInstance) throw ValidationError.badOption(`The where of ${meta.className}.${mode}() names an instance that is not saved yet.`)
-    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, params, mode === 'softDelete' ? new Date() : undefined)
+    const condition = (params: ParamList): string => {
+      const sql = runtime.compiler.whereSql(meta, where, params)
+      if (params.hasUnsavedInstance) throw ValidationError.badOption(`The where of ${meta.className}.${mode}() names an instance that is not saved yet.`)
+      return sql
+    }
+    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined)
     return ids.length
   })
 }
@@ -149,9 +160,8 @@ async function setDeletedAt(
   ids: readonly unknown[],
   stamp: Date,
 ): Promise<unknown[]> {
-  const params = new ParamList(runtime.dialect)
-  const condition = runtime.dialect.inList('"id"', meta.idColumn.type, ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id)), params.bind)
-  return updateDeletedAt(runtime, connection, meta, mode, condition, params, stamp)
+  const encoded = ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id))
+  return updateDeletedAt(runtime, connection, meta, mode, (params) => runtime.dialect.inList('"id"', meta.idColumn.type, encoded, params.bind), stamp)
 }
 
 /**
@@ -163,21 +173,18 @@ async function updateDeletedAt(
   connection: Connection,
   meta: EntityMetadata,
   mode: 'softDelete' | 'restore',
-  condition: string,
-  params: ParamList,
+  buildCondition: (params: ParamList) => string,
   stamp: Date | undefined,
 ): Promise<unknown[]> {
   const { dialect } = runtime
   const deletedAt = dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)
-  const conditions = condition ? [condition] : []
-  let set: string
-  if (mode === 'softDelete') {
-    set = `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}`
-    conditions.push(`${deletedAt} IS NULL`)
-  } else {
-    set = `${deletedAt} = NULL`
-    conditions.push(stamp ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} IS NOT NULL`)
-  }
+  // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
+  const params = new ParamList(dialect)
+  const set = mode === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
+  const condition = buildCondition(params)
+  const conditions = condition ? [`(${condition})`] : []
+  if (mode === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
+  else conditions.push(stamp ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} IS NOT NULL`)
   const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
   const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
   const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
@@ -200,9 +207,8 @@ async function cascade(
 ): Promise<void> {
   for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
-    const params = new ParamList(runtime.dialect)
-    const condition = relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
-    const changed = await updateDeletedAt(runtime, connection, owner, mode, `(${condition})`, params, stamp)
+    const condition = (params: ParamList): string => relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
+    const changed = await updateDeletedAt(runtime, connection, owner, mode, condition, stamp)
     if (changed.length > 0) await cascade(runtime, connection, owner, changed, mode, stamp)
   }
 }
@@ -245,9 +251,8 @@ async function checkParents(
     const parentRow = describe(target, parentId)
     if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
     await checkParents(runtime, connection, target, parentId, parentRow, true)
-    const restore = new ParamList(dialect)
-    const condition = dialect.inList('"id"', target.idColumn.type, [dialect.encode(target.idColumn.type, parentId)], restore.bind)
-    await updateDeletedAt(runtime, connection, target, 'restore', condition, restore, undefined)
+    const encoded = [dialect.encode(target.idColumn.type, parentId)]
+    await updateDeletedAt(runtime, connection, target, 'restore', (params) => dialect.inList('"id"', target.idColumn.type, encoded, params.bind), undefined)
   }
 }
 
