@@ -13,6 +13,12 @@ export interface PurgeResult {
   readonly blocked: number
 }
 
+/**
+ * The deleted_at a soft delete writes (a Date), or, for a cascade restore, the SQL of the value the
+ * restored rows must carry; undefined restores any soft-deleted row.
+ */
+type Stamp = Date | ((params: ParamList) => string) | undefined
+
 /** deleted_at is always at slot 3 of a soft-deletable class. */
 const DELETED_AT = 3
 
@@ -41,14 +47,21 @@ export async function restoreInstance(
   options: { cascade?: boolean; withAncestors?: boolean } | undefined,
 ): Promise<void> {
   const state = enterInstance(runtime, entity, 'restore')
-  const stamp = state.values[DELETED_AT] as Date | undefined
-  if (stamp === undefined) return
+  if (state.values[DELETED_AT] === undefined) return
   await runtime.flush()
   await inTransaction(runtime, async (connection) => {
+    const { meta } = state
     const id = state.values[0]
-    await checkParents(runtime, connection, state.meta, id, describe(state.meta, id), options?.withAncestors ?? false)
-    await setDeletedAt(runtime, connection, state.meta, 'restore', [id], stamp)
-    if (options?.cascade) await cascade(runtime, connection, state.meta, [id], 'restore', stamp)
+    await checkParents(runtime, connection, meta, id, describe(meta, id), options?.withAncestors ?? false)
+    if (options?.cascade) {
+      // The cascade's rows carry the root's deleted_at exactly as stored (a JavaScript Date would lose
+      // PostgreSQL's microseconds), so they are matched against the root row before it is restored.
+      const stamp = (params: ParamList): string =>
+        `(SELECT ${runtime.dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)} FROM ${runtime.dialect.quote(meta.tableName)} ` +
+        `WHERE "id" = ${params.bind(runtime.dialect.encode(meta.idColumn.type, id))})`
+      await cascade(runtime, connection, meta, [id], 'restore', stamp)
+    }
+    await setDeletedAt(runtime, connection, meta, 'restore', [id], undefined)
   })
 }
 
@@ -158,7 +171,7 @@ async function setDeletedAt(
   meta: EntityMetadata,
   mode: 'softDelete' | 'restore',
   ids: readonly unknown[],
-  stamp: Date,
+  stamp: Stamp,
 ): Promise<unknown[]> {
   const encoded = ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id))
   return updateDeletedAt(runtime, connection, meta, mode, (params) => runtime.dialect.inList('"id"', meta.idColumn.type, encoded, params.bind), stamp)
@@ -174,7 +187,8 @@ async function updateDeletedAt(
   meta: EntityMetadata,
   mode: 'softDelete' | 'restore',
   buildCondition: (params: ParamList) => string,
-  stamp: Date | undefined,
+  stamp: Stamp,
+  extraConditions: readonly ((params: ParamList) => string)[] = [],
 ): Promise<unknown[]> {
   const { dialect } = runtime
   const deletedAt = dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)
@@ -184,11 +198,13 @@ async function updateDeletedAt(
   const condition = buildCondition(params)
   const conditions = condition ? [`(${condition})`] : []
   if (mode === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
-  else conditions.push(stamp ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} IS NOT NULL`)
+  else if (typeof stamp === 'function') conditions.push(`${deletedAt} = ${stamp(params)}`)
+  else conditions.push(`${deletedAt} IS NOT NULL`)
+  for (const extra of extraConditions) conditions.push(extra(params))
   const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
   const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
   const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
-  runtime.applyDeletedAt(runtime.currentWork(), meta, ids, mode === 'softDelete' ? stamp : undefined)
+  runtime.applyDeletedAt(runtime.currentWork(), meta, ids, mode === 'softDelete' ? (stamp as Date) : undefined)
   return ids
 }
 
@@ -203,12 +219,29 @@ async function cascade(
   meta: EntityMetadata,
   ids: readonly unknown[],
   mode: 'softDelete' | 'restore',
-  stamp: Date,
+  stamp: Stamp,
 ): Promise<void> {
+  const { dialect } = runtime
+  const q = (name: string): string => dialect.quote(name)
   for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
     const condition = (params: ParamList): string => relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
-    const changed = await updateDeletedAt(runtime, connection, owner, mode, condition, stamp)
+    // A restored row must not come back under a parent that stays hidden: one it reaches through
+    // another required relation and that was soft-deleted on its own (with another deleted_at).
+    const underLiveParents =
+      mode === 'softDelete' || typeof stamp !== 'function'
+        ? []
+        : owner.relations
+            .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
+            .map((relation) => (params: ParamList): string => {
+              const target = relation.target
+              const parentDeletedAt = q((target.deletedAtColumn as ColumnMetadata).name)
+              return (
+                `${q((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${q(target.tableName)} ` +
+                `WHERE ${parentDeletedAt} IS NOT NULL AND ${parentDeletedAt} <> ${stamp(params)})`
+              )
+            })
+    const changed = await updateDeletedAt(runtime, connection, owner, mode, condition, stamp, underLiveParents)
     if (changed.length > 0) await cascade(runtime, connection, owner, changed, mode, stamp)
   }
 }
