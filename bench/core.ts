@@ -4,9 +4,10 @@ import 'reflect-metadata'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { time, withPostgres } from './bench-support.js'
-import { Column, Entity, ORM } from '../lib/index.js'
+import { Column, ORM, SoftDel } from '../lib/index.js'
 
-class BenchRow extends Entity {
+// Soft-deletable, as most rows of an application built on veil-orm would be: every read filters deleted_at.
+class BenchRow extends SoftDel {
   @Column() name: string
   @Column({ type: 'integer' }) score: number
   constructor(name: string, score: number) {
@@ -41,6 +42,12 @@ async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]):
     for (const row of loaded) row.score += 1
     await ORM.flush()
   })
+  await time(`soft delete + restore ${LOOKUPS} (two flushes)`, async () => {
+    for (const row of loaded) row.isDeleted = true
+    await ORM.flush()
+    for (const row of loaded) row.isDeleted = false
+    await ORM.flush()
+  })
   await ORM.close()
 }
 
@@ -48,7 +55,7 @@ function benchRawSqlite(): Promise<void> {
   return (async () => {
     console.log('raw better-sqlite3 (memory)')
     const db = new Database(':memory:')
-    db.exec('CREATE TABLE bench_row (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, name TEXT NOT NULL, score INTEGER NOT NULL) STRICT')
+    db.exec('CREATE TABLE bench_row (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER, name TEXT NOT NULL, score INTEGER NOT NULL) STRICT; CREATE INDEX bench_row_deleted_at_idx ON bench_row (deleted_at)')
     const insert = db.prepare('INSERT INTO bench_row (created_at, updated_at, name, score) VALUES (?, ?, ?, ?)')
     await time(`insert ${ROWS} (one transaction)`, () => {
       const now = Date.now()
@@ -68,13 +75,23 @@ function benchRawSqlite(): Promise<void> {
         for (let i = 1; i <= LOOKUPS; i++) update.run(i + 1, now, i)
       })()
     })
+    const setDeletedAt = db.prepare('UPDATE bench_row SET deleted_at = ? WHERE id = ?')
+    await time(`soft delete + restore ${LOOKUPS} (two transactions)`, () => {
+      const now = Date.now()
+      db.transaction(() => {
+        for (let i = 1; i <= LOOKUPS; i++) setDeletedAt.run(now, i)
+      })()
+      db.transaction(() => {
+        for (let i = 1; i <= LOOKUPS; i++) setDeletedAt.run(null, i)
+      })()
+    })
     db.close()
   })()
 }
 
 async function benchRawPostgres(pool: pg.Pool): Promise<void> {
   console.log('raw pg')
-  await pool.query('CREATE TABLE bench_row (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, name text NOT NULL, score integer NOT NULL)')
+  await pool.query('CREATE TABLE bench_row (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, deleted_at timestamptz, name text NOT NULL, score integer NOT NULL); CREATE INDEX bench_row_deleted_at_idx ON bench_row (deleted_at)')
   await time(`insert ${ROWS} (unnest, one statement)`, async () => {
     const now = new Date().toISOString()
     const names = Array.from({ length: ROWS }, (_, i) => `row ${i}`)
@@ -88,6 +105,11 @@ async function benchRawPostgres(pool: pg.Pool): Promise<void> {
   await time(`update ${LOOKUPS} (unnest, one statement)`, async () => {
     const ids = Array.from({ length: LOOKUPS }, (_, i) => i + 1)
     await pool.query('UPDATE bench_row AS t SET score = v.score, updated_at = now() FROM unnest($1::int4[], $2::int4[]) AS v(id, score) WHERE t.id = v.id', [ids, ids])
+  })
+  await time(`soft delete + restore ${LOOKUPS} (two statements)`, async () => {
+    const ids = Array.from({ length: LOOKUPS }, (_, i) => i + 1)
+    await pool.query('UPDATE bench_row SET deleted_at = now() WHERE id = ANY($1::int4[])', [ids])
+    await pool.query('UPDATE bench_row SET deleted_at = NULL WHERE id = ANY($1::int4[])', [ids])
   })
 }
 

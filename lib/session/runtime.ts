@@ -48,6 +48,7 @@ export class Runtime implements FlushContext {
   #backgroundError: OrmError | undefined
   #isClosed = false
   #lastDeletionStamp = 0
+  #lastCascadeStamp = 0
   /** Set while memory catches up with a change the database already made: not a pending change. */
   #isApplyingDatabaseChange = false
 
@@ -248,13 +249,20 @@ export class Runtime implements FlushContext {
   }
 
   /**
-   * The deleted_at for a soft delete made now: strictly later than any this process handed out before,
-   * so that a cascade's rows (which share one stamp) are never confused with rows deleted on their own
-   * in the same millisecond.
+   * The deleted_at for a soft delete made now. A cascade's rows share one stamp, and its restore finds
+   * them by it, so a cascade gets a millisecond that no other soft delete of this process uses; plain
+   * soft deletes may share theirs (thousands in one flush keep the current time).
    */
-  nextDeletionStamp(): Date {
-    this.#lastDeletionStamp = Math.max(Date.now(), this.#lastDeletionStamp + 1)
-    return new Date(this.#lastDeletionStamp)
+  nextDeletionStamp(forCascade = false): Date {
+    let stamp = Date.now()
+    if (forCascade) {
+      stamp = Math.max(stamp, this.#lastDeletionStamp + 1, this.#lastCascadeStamp + 1)
+      this.#lastCascadeStamp = stamp
+    } else if (stamp <= this.#lastCascadeStamp) {
+      stamp = this.#lastCascadeStamp + 1
+    }
+    this.#lastDeletionStamp = Math.max(this.#lastDeletionStamp, stamp)
+    return new Date(stamp)
   }
 
   /**

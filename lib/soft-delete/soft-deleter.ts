@@ -33,7 +33,7 @@ export async function softDeleteInstance(runtime: Runtime, entity: Stateful, opt
   }
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await runtime.flush()
-  const stamp = runtime.nextDeletionStamp()
+  const stamp = runtime.nextDeletionStamp(true)
   await inTransaction(runtime, async (connection) => {
     const ids = await setDeletedAt(runtime, connection, state.meta, 'softDelete', [state.values[0]], stamp)
     if (ids.length > 0) await cascade(runtime, connection, state.meta, ids, 'softDelete', stamp)
