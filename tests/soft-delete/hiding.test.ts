@@ -928,3 +928,33 @@ describeEachDialect('soft delete: many-to-many membership', (db) => {
     expect(await junctionTagNames('alpha')).toEqual(['tech'])
   })
 })
+
+describeEachDialect('soft delete: deletion times', (db) => {
+  it('gives many rows soft-deleted in one flush the current time, never one in the future', async () => {
+    await db.boot([SoftDel, SoftDelUuid, User, Tag, Story, Review, Note])
+    const users = Array.from({ length: 50 }, (_, i) => new User(`user ${i}`))
+    await ORM.flush()
+    const before = Date.now()
+    for (const user of users) user.isDeleted = true
+    await ORM.flush()
+    const after = Date.now()
+    for (const user of users) {
+      expect(user.deletedAt!.getTime()).toBeGreaterThanOrEqual(before)
+      expect(user.deletedAt!.getTime()).toBeLessThanOrEqual(after)
+    }
+  })
+
+  it('gives a cascade a deletion time that no soft delete made in the same millisecond shares', async () => {
+    await db.boot([SoftDel, SoftDelUuid, User, Tag, Story, Review, Note])
+    const ann = new User('ann')
+    const bob = new User('bob')
+    await ORM.flush()
+    bob.isDeleted = true
+    await ann.softDelete({ cascade: true })
+    const carl = new User('carl')
+    carl.isDeleted = true
+    await ORM.flush()
+    expect(ann.deletedAt!.getTime()).not.toBe(bob.deletedAt!.getTime())
+    expect(ann.deletedAt!.getTime()).not.toBe(carl.deletedAt!.getTime())
+  })
+})
