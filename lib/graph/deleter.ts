@@ -8,6 +8,7 @@ import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-me
 import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
+import { applyHardDelete } from '../session/applied-deletes.js'
 
 /** Per class, the relations through which its rows point at the rows being looked at. */
 type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
@@ -110,7 +111,7 @@ async function deleteRows(
         const params = new ParamList(runtime.dialect)
         const text = `DELETE FROM ${runtime.dialect.quote(meta.tableName)} WHERE ${idIn(runtime, meta.idColumn, '"id"', ids, params)}`
         const deleted = await connection.execute(text, params.values)
-        runtime.afterDelete(work, meta, ids)
+        applyHardDelete(runtime, work, meta, ids)
         return deleted
       } catch (error) {
         throw runtime.toOrmError(error)

@@ -5,7 +5,7 @@ import { DetachedInstanceError } from '../errors/detached-instance-error.js'
 import { NotBootedError } from '../errors/not-booted-error.js'
 import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import { QueryCompiler, UnsavedInstanceInWhere, type CompiledQuery, type RawFindOptions, type Visibility } from '../query/query-compiler.js'
 import type { DependentsGraph } from '../graph/dependents-graph.js'
@@ -16,7 +16,7 @@ import { flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
-import { InverseView, Reference, isStateful, referencedId } from './reference.js'
+import { InverseView, Reference, isStateful } from './reference.js'
 import { trackedArray } from './tracked-array.js'
 import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
 
@@ -192,63 +192,6 @@ export class Runtime implements FlushContext {
   }
 
   /**
-   * After rows were hard-deleted in `work`'s transaction: their instances are detached, optional
-   * references to them are cleared and they leave loaded to-many arrays, as the database's SET NULL and
-   * CASCADE did. Every change is journaled, so a rollback of an enclosing transaction restores it.
-   */
-  afterDelete(work: UnitOfWork, meta: EntityMetadata, ids: readonly unknown[]): void {
-    const deleted = new Set(ids)
-    for (const id of ids) {
-      const entity = this.identityMap.get(meta, id) as Stateful | undefined
-      if (!entity) continue
-      const state = entity[STATE]
-      this.#journal(work, entity, state)
-      state.owner?.dirtyEntities.delete(entity)
-      state.status = DETACHED
-      state.detachedBecause = 'it was deleted'
-      state.dirty = undefined
-      state.owner = undefined
-      this.identityMap.delete(meta, id)
-    }
-    const isDeleted = (value: unknown): boolean => {
-      const id = referencedId(value)
-      return id !== undefined && deleted.has(id)
-    }
-    this.#isApplyingDatabaseChange = true
-    try {
-      for (const [owner, references] of this.graph.referenceRelations(meta)) {
-        // Required references cannot point at a deleted row (the delete checked), so only optional
-        // and to-many ones changed, and only they make it worth walking the class's instances in memory.
-        const relations = references.filter((relation) => !relation.isDependency)
-        if (relations.length === 0) continue
-        this.noteWrite(owner, work)
-        for (const instance of this.identityMap.instancesOf(owner)) {
-          const entity = instance as Stateful
-          const state = entity[STATE]
-          for (const relation of relations) {
-            const value = state.values[relation.slot]
-            if (relation.kind === 'toOne') {
-              if (state.dirty?.has(relation.slot) || !isDeleted(value)) continue
-              this.#journal(work, entity, state)
-              state.values[relation.slot] = undefined
-            } else if (Array.isArray(value) && value.some(isDeleted)) {
-              this.#journal(work, entity, state)
-              for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
-              const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
-              const persisted = members[relation.slot]
-              if (persisted) members[relation.slot] = Object.freeze(persisted.filter((item) => !isDeleted(item)))
-              state.members = members
-            }
-          }
-        }
-      }
-    } finally {
-      this.#isApplyingDatabaseChange = false
-    }
-    this.noteWrite(meta, work)
-  }
-
-  /**
    * The deleted_at for a soft delete made now. A cascade's rows share one stamp, and its restore finds
    * them by it, so a cascade gets a millisecond that no other soft delete of this process uses; plain
    * soft deletes may share theirs (thousands in one flush keep the current time).
@@ -266,24 +209,16 @@ export class Runtime implements FlushContext {
   }
 
   /**
-   * After a soft delete or restore the database already made: identity-mapped instances take the new
-   * deleted_at (journaled, so that a rolled-back transaction puts them back).
+   * Runs `apply`, which brings memory in line with a change the database already made: changes it
+   * makes to to-many arrays are not pending changes.
    */
-  applyDeletedAt(work: UnitOfWork, meta: EntityMetadata, ids: readonly unknown[], deletedAt: Date | undefined): void {
-    const slot = (meta.deletedAtColumn as ColumnMetadata).index
-    for (const id of ids) {
-      const entity = this.identityMap.get(meta, id) as Stateful | undefined
-      if (!entity) continue
-      const state = entity[STATE]
-      this.#journal(work, entity, state)
-      state.values[slot] = deletedAt
-      if (state.dirty?.delete(slot) && state.dirty.size === 0) {
-        state.dirty = undefined
-        state.owner?.dirtyEntities.delete(entity)
-        state.owner = undefined
-      }
+  applyDatabaseChange(apply: () => void): void {
+    this.#isApplyingDatabaseChange = true
+    try {
+      apply()
+    } finally {
+      this.#isApplyingDatabaseChange = false
     }
-    if (ids.length > 0) this.noteWrite(meta, work)
   }
 
   /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */

@@ -6,6 +6,7 @@ import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
+import { applyHardDelete, applySoftDeleteState } from '../session/applied-deletes.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -101,7 +102,7 @@ export async function purgeDeleted(runtime: Runtime, ctor: object & { name: stri
     try {
       const rows = await work.connection.select(text, params.values, meta.needsSafeIntegers)
       const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
-      runtime.afterDelete(work, meta, ids)
+      applyHardDelete(runtime, work, meta, ids)
       const count = new ParamList(dialect)
       const remaining = await work.connection.select(
         `SELECT COUNT(*) FROM ${q(meta.tableName)} WHERE ${deletedAt} IS NOT NULL AND ${deletedAt} < ${count.bind(dialect.encode('date', olderThan))}`,
@@ -204,7 +205,7 @@ async function updateDeletedAt(
   const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
   const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
   const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
-  runtime.applyDeletedAt(runtime.currentWork(), meta, ids, mode === 'softDelete' ? (stamp as Date) : undefined)
+  applySoftDeleteState(runtime, runtime.currentWork(), meta, ids, mode === 'softDelete' ? (stamp as Date) : undefined)
   return ids
 }
 
