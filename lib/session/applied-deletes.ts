@@ -23,38 +23,7 @@ export function applyHardDelete(runtime: Runtime, work: UnitOfWork, meta: Entity
     state.owner = undefined
     runtime.identityMap.delete(meta, id)
   }
-  const isDeleted = (value: unknown): boolean => {
-    const id = referencedId(value)
-    return id !== undefined && deleted.has(id)
-  }
-  runtime.applyDatabaseChange(() => {
-    for (const [owner, references] of runtime.graph.referenceRelations(meta)) {
-      // Required references cannot point at a deleted row (the delete checked), so only optional
-      // and to-many ones changed, and only they make it worth walking the class's instances in memory.
-      const relations = references.filter((relation) => !relation.isDependency)
-      if (relations.length === 0) continue
-      runtime.noteWrite(owner, work)
-      for (const instance of runtime.identityMap.instancesOf(owner)) {
-        const entity = instance as Stateful
-        const state = entity[STATE]
-        for (const relation of relations) {
-          const value = state.values[relation.slot]
-          if (relation.kind === 'toOne') {
-            if (state.dirty?.has(relation.slot) || !isDeleted(value)) continue
-            runtime.journal(work, entity, state)
-            state.values[relation.slot] = undefined
-          } else if (Array.isArray(value) && value.some(isDeleted)) {
-            runtime.journal(work, entity, state)
-            for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
-            const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
-            const persisted = members[relation.slot]
-            if (persisted) members[relation.slot] = Object.freeze(persisted.filter((item) => !isDeleted(item)))
-            state.members = members
-          }
-        }
-      }
-    }
-  })
+  forgetReferences(runtime, work, meta, deleted, true)
   runtime.noteWrite(meta, work)
 }
 
@@ -82,5 +51,54 @@ export function applySoftDeleteState(
       state.owner = undefined
     }
   }
+  if (deletedAt !== undefined) hideSoftDeleted(runtime, work, meta, ids)
   if (ids.length > 0) runtime.noteWrite(meta, work)
+}
+
+/**
+ * @internal Soft-deleted rows are hidden: they leave the loaded to-many arrays that hold them (their
+ * junction rows stay). Restored ones come back when those arrays are next loaded.
+ */
+export function hideSoftDeleted(runtime: Runtime, work: UnitOfWork, meta: EntityMetadata, ids: readonly unknown[]): void {
+  if (ids.length > 0) forgetReferences(runtime, work, meta, new Set(ids), false)
+}
+
+/**
+ * Takes the rows `deleted` of `meta` out of the loaded to-many arrays that hold them (and out of their
+ * persisted members, so no junction change follows), and, for a hard delete, clears the optional
+ * to-one references to them. Walks the in-memory instances of each referencing class.
+ */
+function forgetReferences(runtime: Runtime, work: UnitOfWork, meta: EntityMetadata, deleted: ReadonlySet<unknown>, isHardDelete: boolean): void {
+  const isDeleted = (value: unknown): boolean => {
+    const id = referencedId(value)
+    return id !== undefined && deleted.has(id)
+  }
+  runtime.applyDatabaseChange(() => {
+    for (const [owner, references] of runtime.graph.referenceRelations(meta)) {
+      // Required references cannot point at a hard-deleted row (the delete checked), and a soft delete
+      // leaves to-one references as they are: only the rest make it worth walking the instances.
+      const relations = references.filter((relation) => (isHardDelete ? !relation.isDependency : relation.kind === 'toMany'))
+      if (relations.length === 0) continue
+      runtime.noteWrite(owner, work)
+      for (const instance of runtime.identityMap.instancesOf(owner)) {
+        const entity = instance as Stateful
+        const state = entity[STATE]
+        for (const relation of relations) {
+          const value = state.values[relation.slot]
+          if (relation.kind === 'toOne') {
+            if (state.dirty?.has(relation.slot) || !isDeleted(value)) continue
+            runtime.journal(work, entity, state)
+            state.values[relation.slot] = undefined
+          } else if (Array.isArray(value) && value.some(isDeleted)) {
+            runtime.journal(work, entity, state)
+            for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
+            const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
+            const persisted = members[relation.slot]
+            if (persisted) members[relation.slot] = Object.freeze(persisted.filter((item) => !isDeleted(item)))
+            state.members = members
+          }
+        }
+      }
+    }
+  })
 }

@@ -13,6 +13,8 @@ export interface FlushContext {
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
   toOrmError(error: unknown): OrmError
+  /** Called with the rows a write of `work` soft-deleted (set deleted_at on), per class. */
+  noteSoftDeleted(meta: EntityMetadata, ids: readonly unknown[], work: UnitOfWork): void
   /** Called once per class whose rows or junction tables a write of `work` changed. */
   noteWrite(meta: EntityMetadata, work: UnitOfWork): void
 }
@@ -114,8 +116,15 @@ function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork,
       context.identityMap.set(meta, state.values[0], entity)
     })
   })
+  const softDeleted = new Map<EntityMetadata, unknown[]>()
   taken.updates.forEach((entity, i) => {
     const state = entity[STATE]
+    const deletedAt = state.meta.deletedAtColumn
+    if (deletedAt && taken.updatedSlots[i]?.has(deletedAt.index) && state.values[deletedAt.index] !== undefined) {
+      const ids = softDeleted.get(state.meta)
+      if (ids) ids.push(state.values[0])
+      else softDeleted.set(state.meta, [state.values[0]])
+    }
     if (changesUpdatedAt(state.meta, taken.updatedSlots[i] as Set<number>)) state.values[state.meta.updatedAtColumn.index] = now
     state.snapshots = undefined
     if (!state.dirty) state.owner = undefined
@@ -126,5 +135,6 @@ function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork,
     members[slot] = Object.freeze(items)
     state.members = members
   }
+  for (const [meta, ids] of softDeleted) context.noteSoftDeleted(meta, ids, work)
   for (const meta of plan.touched) context.noteWrite(meta, work)
 }

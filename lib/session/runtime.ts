@@ -16,6 +16,7 @@ import { flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
+import { hideSoftDeleted } from './applied-deletes.js'
 import { InverseView, Reference, isStateful } from './reference.js'
 import { trackedArray } from './tracked-array.js'
 import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
@@ -47,7 +48,6 @@ export class Runtime implements FlushContext {
   #isFlushScheduled = false
   #backgroundError: OrmError | undefined
   #isClosed = false
-  #lastDeletionStamp = 0
   #lastCascadeStamp = 0
   /** Set while memory catches up with a change the database already made: not a pending change. */
   #isApplyingDatabaseChange = false
@@ -77,6 +77,10 @@ export class Runtime implements FlushContext {
   noteWrite(meta: EntityMetadata, work?: UnitOfWork): void {
     this.#writeVersions.set(meta, (this.#writeVersions.get(meta) ?? 0) + 1)
     for (let scope = work; scope?.journal; scope = scope.parent) scope.touched.add(meta)
+  }
+
+  noteSoftDeleted(meta: EntityMetadata, ids: readonly unknown[], work: UnitOfWork): void {
+    hideSoftDeleted(this, work, meta, ids)
   }
 
   /** A collection is about to be loaded into an instance: inside a transaction, journal it first. */
@@ -192,21 +196,19 @@ export class Runtime implements FlushContext {
   }
 
   /**
-   * The deleted_at for a soft delete made now. A cascade's rows share one stamp, and its restore finds
-   * them by it, so a cascade gets a millisecond that no other soft delete of this process uses; plain
-   * soft deletes may share theirs (thousands in one flush keep the current time).
+   * The deleted_at for a soft delete made now. A cascade's rows share one stamp and its restore finds
+   * them by it, so cascades use odd milliseconds, each a new one, and every other soft delete an even
+   * one: a cascade is never confused with a soft delete of this process (thousands of plain ones in
+   * one flush keep the current time).
    */
   nextDeletionStamp(forCascade = false): Date {
-    let stamp = Date.now()
-    if (forCascade) {
-      stamp = Math.max(stamp, this.#lastDeletionStamp + 1, this.#lastCascadeStamp + 1)
-      this.#lastCascadeStamp = stamp
-    } else if (stamp <= this.#lastCascadeStamp) {
-      stamp = this.#lastCascadeStamp + 1
-    }
-    this.#lastDeletionStamp = Math.max(this.#lastDeletionStamp, stamp)
+    const now = Date.now()
+    if (!forCascade) return new Date(now - (now % 2))
+    const stamp = Math.max(now + 1 - (now % 2), this.#lastCascadeStamp + 2)
+    this.#lastCascadeStamp = stamp
     return new Date(stamp)
   }
+
 
   /**
    * Runs `apply`, which brings memory in line with a change the database already made: changes it

@@ -14,56 +14,61 @@ export interface PurgeResult {
   readonly blocked: number
 }
 
-/**
- * The deleted_at a soft delete writes (a Date), or, for a cascade restore, the SQL of the value the
- * restored rows must carry; undefined restores any soft-deleted row.
- */
-type Stamp = Date | ((params: ParamList) => string) | undefined
-
 /** deleted_at is always at slot 3 of a soft-deletable class. */
 const DELETED_AT = 3
 
 /** @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction. */
 export async function softDeleteInstance(runtime: Runtime, entity: Stateful, options: { cascade?: boolean } | undefined): Promise<void> {
   const state = enterInstance(runtime, entity, 'softDelete')
-  if (state.values[DELETED_AT] !== undefined) return
   if (!options?.cascade) {
-    runtime.onWrite(entity, state, DELETED_AT, runtime.nextDeletionStamp())
+    if (state.values[DELETED_AT] === undefined) runtime.onWrite(entity, state, DELETED_AT, runtime.nextDeletionStamp())
     await runtime.flush()
     return
   }
+  // A soft delete still pending (isDeleted = true, not flushed) becomes this cascade.
+  if (state.dirty?.has(DELETED_AT) && state.values[DELETED_AT] !== undefined) dropPendingChange(entity, state)
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await runtime.flush()
+  if (state.values[DELETED_AT] !== undefined) return
   const stamp = runtime.nextDeletionStamp(true)
   await inTransaction(runtime, async (connection) => {
     const ids = await setDeletedAt(runtime, connection, state.meta, 'softDelete', [state.values[0]], stamp)
-    if (ids.length > 0) await cascade(runtime, connection, state.meta, ids, 'softDelete', stamp)
+    if (ids.length > 0) await cascadeSoftDelete(runtime, connection, state.meta, ids, stamp)
   })
 }
 
-/** @internal `instance.restore()`: checks the required parents, then restores the row (and its cascade). */
+/**
+ * @internal `instance.restore()`: checks the required parents, restores the row, then (with `cascade`)
+ * the rows its cascade hid.
+ */
 export async function restoreInstance(
   runtime: Runtime,
   entity: Stateful,
   options: { cascade?: boolean; withAncestors?: boolean } | undefined,
 ): Promise<void> {
   const state = enterInstance(runtime, entity, 'restore')
-  if (state.values[DELETED_AT] === undefined) return
+  // Live, or restored by a pending isDeleted = false, which the flush writes.
+  if (state.values[DELETED_AT] === undefined) return runtime.flush()
+  const stamp = state.values[DELETED_AT] as Date
   await runtime.flush()
   await inTransaction(runtime, async (connection) => {
     const { meta } = state
     const id = state.values[0]
     await checkParents(runtime, connection, meta, id, describe(meta, id), options?.withAncestors ?? false)
-    if (options?.cascade) {
-      // The cascade's rows carry the root's deleted_at exactly as stored (a JavaScript Date would lose
-      // PostgreSQL's microseconds), so they are matched against the root row before it is restored.
-      const stamp = (params: ParamList): string =>
-        `(SELECT ${runtime.dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)} FROM ${runtime.dialect.quote(meta.tableName)} ` +
-        `WHERE "id" = ${params.bind(runtime.dialect.encode(meta.idColumn.type, id))})`
-      await cascade(runtime, connection, meta, [id], 'restore', stamp)
-    }
     await setDeletedAt(runtime, connection, meta, 'restore', [id], undefined)
+    // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
+    if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore(runtime, connection, meta, [id], stamp)
   })
+}
+
+function dropPendingChange(entity: Stateful, state: EntityState): void {
+  state.values[DELETED_AT] = undefined
+  state.dirty?.delete(DELETED_AT)
+  if (state.dirty?.size === 0) {
+    state.dirty = undefined
+    state.owner?.dirtyEntities.delete(entity)
+    state.owner = undefined
+  }
 }
 
 /** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
@@ -160,27 +165,30 @@ async function bulk(runtime: Runtime, ctor: object & { name: string }, options: 
       if (params.hasUnsavedInstance) throw ValidationError.badOption(`The where of ${meta.className}.${mode}() names an instance that is not saved yet.`)
       return sql
     }
-    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined)
+    // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
+    const guard = mode === 'restore' ? underLiveParents(runtime, meta) : []
+    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined, guard)
     return ids.length
   })
 }
 
-/** Soft-deletes (or restores) the rows with these ids that are live (or deleted at `stamp`). */
+/** Soft-deletes (with `stamp`) or restores the rows with these ids. */
 async function setDeletedAt(
   runtime: Runtime,
   connection: Connection,
   meta: EntityMetadata,
   mode: 'softDelete' | 'restore',
   ids: readonly unknown[],
-  stamp: Stamp,
+  stamp: Date | undefined,
 ): Promise<unknown[]> {
   const encoded = ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id))
   return updateDeletedAt(runtime, connection, meta, mode, (params) => runtime.dialect.inList('"id"', meta.idColumn.type, encoded, params.bind), stamp)
 }
 
 /**
- * One UPDATE of deleted_at over the rows matching `condition` that are live (soft delete) or soft-deleted
- * (restore; at exactly `stamp` when given). Identity-mapped instances follow. Returns the changed ids.
+ * One UPDATE of deleted_at over the rows matching `condition`: live rows get `stamp` (soft delete), or
+ * soft-deleted rows are restored (those deleted within the millisecond of `stamp` when given: PostgreSQL
+ * keeps microseconds that a JavaScript Date drops). Identity-mapped instances follow. Returns the ids.
  */
 async function updateDeletedAt(
   runtime: Runtime,
@@ -188,8 +196,8 @@ async function updateDeletedAt(
   meta: EntityMetadata,
   mode: 'softDelete' | 'restore',
   buildCondition: (params: ParamList) => string,
-  stamp: Stamp,
-  extraConditions: readonly ((params: ParamList) => string)[] = [],
+  stamp: Date | undefined,
+  guard: readonly string[] = [],
 ): Promise<unknown[]> {
   const { dialect } = runtime
   const deletedAt = dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)
@@ -199,52 +207,68 @@ async function updateDeletedAt(
   const condition = buildCondition(params)
   const conditions = condition ? [`(${condition})`] : []
   if (mode === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
-  else if (typeof stamp === 'function') conditions.push(`${deletedAt} = ${stamp(params)}`)
-  else conditions.push(`${deletedAt} IS NOT NULL`)
-  for (const extra of extraConditions) conditions.push(extra(params))
+  else if (stamp) {
+    const from = params.bind(dialect.encode('date', stamp))
+    const to = params.bind(dialect.encode('date', new Date(stamp.getTime() + 1)))
+    conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
+  } else conditions.push(`${deletedAt} IS NOT NULL`)
+  conditions.push(...guard)
   const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
   const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
   const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
-  applySoftDeleteState(runtime, runtime.currentWork(), meta, ids, mode === 'softDelete' ? (stamp as Date) : undefined)
+  applySoftDeleteState(runtime, runtime.currentWork(), meta, ids, mode === 'softDelete' ? stamp : undefined)
   return ids
 }
 
 /**
- * Follows required relations down from the rows `ids` of `meta`: soft-deletes their live soft-deletable
- * dependents with `stamp`, or restores the ones deleted at exactly `stamp` (the ones that cascade hid).
- * Plain Entity dependents are left as they are, and so is what depends on them.
+ * Soft-deletes, with `stamp`, the live soft-deletable rows that depend on the rows `ids` of `meta`
+ * through required relations, and so on down. Rows already soft-deleted keep their own time but are
+ * walked through, so that nothing below them stays visible. Plain Entity dependents, and what depends
+ * on them, are left as they are.
  */
-async function cascade(
-  runtime: Runtime,
-  connection: Connection,
-  meta: EntityMetadata,
-  ids: readonly unknown[],
-  mode: 'softDelete' | 'restore',
-  stamp: Stamp,
-): Promise<void> {
+async function cascadeSoftDelete(runtime: Runtime, connection: Connection, meta: EntityMetadata, ids: readonly unknown[], stamp: Date): Promise<void> {
   const { dialect } = runtime
-  const q = (name: string): string => dialect.quote(name)
   for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
     const condition = (params: ParamList): string => relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
-    // A restored row must not come back under a parent that stays hidden: one it reaches through
-    // another required relation and that was soft-deleted on its own (with another deleted_at).
-    const underLiveParents =
-      mode === 'softDelete' || typeof stamp !== 'function'
-        ? []
-        : owner.relations
-            .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
-            .map((relation) => (params: ParamList): string => {
-              const target = relation.target
-              const parentDeletedAt = q((target.deletedAtColumn as ColumnMetadata).name)
-              return (
-                `${q((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${q(target.tableName)} ` +
-                `WHERE ${parentDeletedAt} IS NOT NULL AND ${parentDeletedAt} <> ${stamp(params)})`
-              )
-            })
-    const changed = await updateDeletedAt(runtime, connection, owner, mode, condition, stamp, underLiveParents)
-    if (changed.length > 0) await cascade(runtime, connection, owner, changed, mode, stamp)
+    await updateDeletedAt(runtime, connection, owner, 'softDelete', condition, stamp)
+    const params = new ParamList(dialect)
+    const rows = await connection.select(
+      `SELECT "id" FROM ${dialect.quote(owner.tableName)} WHERE ${condition(params)}`,
+      params.values,
+      owner.needsSafeIntegers,
+    )
+    const hidden = rows.map((row) => dialect.decode(owner.idColumn.type, row[0]))
+    if (hidden.length > 0) await cascadeSoftDelete(runtime, connection, owner, hidden, stamp)
   }
+}
+
+/**
+ * Restores, level by level below the restored rows `ids`, the rows deleted in the cascade's
+ * millisecond whose every required soft-deletable parent is live by then: a row whose other parent
+ * stays hidden stays hidden with it, and so does everything below it.
+ */
+async function cascadeRestore(runtime: Runtime, connection: Connection, meta: EntityMetadata, ids: readonly unknown[], stamp: Date): Promise<void> {
+  for (const [owner, relations] of runtime.graph.dependencyRelations(meta)) {
+    if (!owner.deletedAtColumn) continue
+    const condition = (params: ParamList): string => relations.map((relation) => referencesSql(runtime, relation, ids, params)).join(' OR ')
+    const restored = await updateDeletedAt(runtime, connection, owner, 'restore', condition, stamp, underLiveParents(runtime, owner))
+    if (restored.length > 0) await cascadeRestore(runtime, connection, owner, restored, stamp)
+  }
+}
+
+/** Conditions that every required parent of a row of `meta` that can be soft-deleted is live. */
+function underLiveParents(runtime: Runtime, meta: EntityMetadata): string[] {
+  const q = (name: string): string => runtime.dialect.quote(name)
+  return meta.relations
+    .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
+    .map((relation) => {
+      const target = relation.target
+      return (
+        `${q((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${q(target.tableName)} ` +
+        `WHERE ${q((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
+      )
+    })
 }
 
 /**
