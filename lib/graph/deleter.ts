@@ -40,7 +40,7 @@ export async function getReferencers(runtime: Runtime, entity: Stateful): Promis
 export async function deleteInstance(runtime: Runtime, entity: Stateful): Promise<void> {
   const meta = await enterInstance(runtime, entity)
   const id = entity[STATE].values[0]
-  const deleted = await deleteRows(runtime, meta, () => `${meta.className} #${String(id)}`, async () => [id])
+  const deleted = await deleteRows(runtime, meta, () => meta.describeRow(id), async () => [id])
   // Another delete() of this instance got there first (both started before either ended).
   const state = entity[STATE]
   if (deleted === 0 && state.status === DETACHED) throw runtime.detachedError(state)
@@ -109,7 +109,7 @@ async function deleteRows(
         if (ids.length === 0) return 0
         await refuseIfDependents(runtime, connection, dependencies, ids, labelOf())
         const params = new ParamList(runtime.dialect)
-        const text = `DELETE FROM ${runtime.dialect.quote(meta.tableName)} WHERE ${idIn(runtime, meta.idColumn, '"id"', ids, params)}`
+        const text = `DELETE FROM ${runtime.dialect.quote(meta.tableName)} WHERE ${runtime.compiler.inIds('"id"', meta.idColumn.type, ids, params)}`
         const deleted = await connection.execute(text, params.values)
         applyHardDelete(runtime, work, meta, ids)
         return deleted
@@ -196,14 +196,9 @@ function matchSql(runtime: Runtime, relation: RelationMetadata, ids: readonly un
   const q = (name: string): string => runtime.dialect.quote(name)
   if (relation.kind === 'toOne') {
     const column = relation.column as ColumnMetadata
-    return idIn(runtime, column, q(column.name), ids, params)
+    return runtime.compiler.inIds(q(column.name), column.type, ids, params)
   }
   const junction = relation.junction as JunctionMetadata
   const targetColumn = { ...relation.target.idColumn, name: junction.targetColumn }
-  return `"id" IN (SELECT ${q(junction.ownerColumn)} FROM ${q(junction.tableName)} WHERE ${idIn(runtime, targetColumn, q(junction.targetColumn), ids, params)})`
-}
-
-function idIn(runtime: Runtime, column: ColumnMetadata, sql: string, ids: readonly unknown[], params: ParamList): string {
-  const encoded = ids.map((id) => runtime.dialect.encode(column.type, id))
-  return runtime.dialect.inList(sql, column.type, encoded, params.bind)
+  return `"id" IN (SELECT ${q(junction.ownerColumn)} FROM ${q(junction.tableName)} WHERE ${runtime.compiler.inIds(q(junction.targetColumn), targetColumn.type, ids, params)})`
 }

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import type { QueryCompiler, Visibility } from '../query/query-compiler.js'
-import { MANAGED, STATE, type Stateful } from '../session/entity-state.js'
+import { MANAGED, STATE, setMembers, type Stateful } from '../session/entity-state.js'
 import type { Hydrator } from '../session/hydrator.js'
 import type { IdentityMap } from '../session/identity-map.js'
 import type { CollectionWrapper } from '../session/own-fields.js'
@@ -134,9 +134,7 @@ export class RelationLoader {
       if (state.dirty?.has(slot)) continue
       this.host.journalLoad(owner)
       state.values[slot] = this.host.wrapCollection(owner, slot, items)
-      const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
-      members[slot] = Object.freeze([...items])
-      state.members = members
+      setMembers(state, slot, [...items])
       for (const item of items) related.add(item)
     }
     return [...related]

@@ -76,6 +76,11 @@ export class EntityMetadata {
     this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
   }
 
+  /** How messages name a row: `Story #4`, or `a new Story` before it has an id. */
+  describeRow(id: unknown): string {
+    return id === undefined ? `a new ${this.className}` : `${this.className} #${String(id)}`
+  }
+
   private requireRole(role: ColumnRole): ColumnMetadata {
     const column = this.columns.find((candidate) => candidate.role === role)
     if (!column) throw new Error(`internal: ${this.className} has no ${role} column`)

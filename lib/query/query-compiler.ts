@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isComparableValue } from '../metadata/column-values.js'
+import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import { SqlFragment, WhereCombinator } from './sql.js'
@@ -85,14 +86,15 @@ export class QueryCompiler {
     return conditions.filter((condition) => condition !== '').join(' AND ')
   }
 
+  /** `sql IN (ids)` with the ids encoded as `type` and bound as one list parameter. */
+  inIds(sql: string, type: ColumnType, ids: readonly unknown[], params: ParamList): string {
+    return this.dialect.inList(sql, type, ids.map((id) => this.dialect.encode(type, id)), params.bind)
+  }
+
   /** Rows whose `column` is one of `values` (ids), ordered by id: how relations are loaded. */
   selectWhereIn(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[], visibility: Visibility = 'all'): CompiledQuery {
     const params = new ParamList(this.dialect)
-    const encoded = values.map((value) => this.dialect.encode(column.type, value))
-    const condition = this.#and(
-      this.dialect.inList(this.dialect.quote(column.name), column.type, encoded, params.bind),
-      this.#visibility(meta, visibility),
-    )
+    const condition = this.#and(this.inIds(this.dialect.quote(column.name), column.type, values, params), this.#visibility(meta, visibility))
     const text = `SELECT ${this.selectList(meta)} FROM ${this.dialect.quote(meta.tableName)} WHERE ${condition} ORDER BY "id"`
     return { text, params: params.values }
   }
@@ -114,12 +116,11 @@ export class QueryCompiler {
         ? [junction.ownerColumn, junction.ownerType, junction.targetColumn]
         : [junction.targetColumn, junction.targetType, junction.ownerColumn]
     const params = new ParamList(this.dialect)
-    const encoded = ids.map((id) => this.dialect.encode(matchType, id))
     const match = `j.${q(matchColumn)}`
     const text =
       `SELECT ${this.selectList(result, 'r')}, ${match} FROM ${q(junction.tableName)} AS j ` +
       `JOIN ${q(result.tableName)} AS r ON r."id" = j.${q(joinColumn)} ` +
-      `WHERE ${this.#and(this.dialect.inList(match, matchType, encoded, params.bind), this.#visibility(result, visibility, 'r'))} ` +
+      `WHERE ${this.#and(this.inIds(match, matchType, ids, params), this.#visibility(result, visibility, 'r'))} ` +
       `ORDER BY ${match}, r."id"`
     return { text, params: params.values }
   }

@@ -1,5 +1,5 @@
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { DETACHED, STATE, type Stateful } from './entity-state.js'
+import { DETACHED, STATE, setMembers, type Stateful } from './entity-state.js'
 import { referencedId } from './reference.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
@@ -92,10 +92,8 @@ function forgetReferences(runtime: Runtime, work: UnitOfWork, meta: EntityMetada
           } else if (Array.isArray(value) && value.some(isDeleted)) {
             runtime.journal(work, entity, state)
             for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
-            const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
-            const persisted = members[relation.slot]
-            if (persisted) members[relation.slot] = Object.freeze(persisted.filter((item) => !isDeleted(item)))
-            state.members = members
+            const persisted = state.members?.[relation.slot]
+            if (persisted) setMembers(state, relation.slot, persisted.filter((item) => !isDeleted(item)))
           }
         }
       }

@@ -34,6 +34,13 @@ export class EntityState {
   ) {}
 }
 
+/** @internal Records a to-many slot's persisted members; the array of slots is replaced, never mutated, for the journal. */
+export function setMembers(state: EntityState, slot: number, items: readonly Stateful[]): void {
+  const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
+  members[slot] = Object.freeze(items)
+  state.members = members
+}
+
 /** @internal An object that carries ORM state. */
 export interface Stateful {
   [STATE]: EntityState

@@ -1,7 +1,7 @@
 import type { Dialect, WriteResult } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import { MANAGED, STATE, serializeMutable, type Stateful } from './entity-state.js'
+import { MANAGED, STATE, serializeMutable, setMembers, type Stateful } from './entity-state.js'
 import type { IdentityMap } from './identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
@@ -130,10 +130,7 @@ function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork,
     if (!state.dirty) state.owner = undefined
   })
   for (const { entity, slot, items } of plan.memberships) {
-    const state = entity[STATE]
-    const members = state.members ? [...state.members] : new Array<undefined>(state.meta.slotCount)
-    members[slot] = Object.freeze(items)
-    state.members = members
+    setMembers(entity[STATE], slot, items)
   }
   for (const [meta, ids] of softDeleted) context.noteSoftDeleted(meta, ids, work)
   for (const meta of plan.touched) context.noteWrite(meta, work)

@@ -255,8 +255,9 @@ class WritePlanner {
       this.#fixups.set(column, op)
     }
     const targetState = target[STATE]
+    const targetPosition = this.#positions.get(target) as Position
     const targetCell = targetState.meta.isIdGenerated
-      ? new PendingId((this.#positions.get(target) as Position).op, (this.#positions.get(target) as Position).row, targetState.meta.idColumn.type)
+      ? new PendingId(targetPosition.op, targetPosition.row, targetState.meta.idColumn.type)
       : this.dialect.encode(targetState.meta.idColumn.type, targetState.values[0])
     const sourceCell = source.meta.isIdGenerated
       ? new PendingId(position.op, position.row, source.meta.idColumn.type)
@@ -292,8 +293,7 @@ function isWrittenLater(target: Position, source: Position, isIdGenerated: boole
 
 /** @internal How messages name a row: `Story #4`, or `a new Story`. */
 export function describeRow(state: EntityState): string {
-  const id = state.values[0]
-  return id === undefined ? `a new ${state.meta.className}` : `${state.meta.className} #${String(id)}`
+  return state.meta.describeRow(state.values[0])
 }
 
 /** Groups instances per class, classes in first-seen order. */

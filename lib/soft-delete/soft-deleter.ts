@@ -54,7 +54,7 @@ export async function restoreInstance(
   await inTransaction(runtime, async (connection) => {
     const { meta } = state
     const id = state.values[0]
-    await checkParents(runtime, connection, meta, id, describe(meta, id), options?.withAncestors ?? false)
+    await checkParents(runtime, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
     await setDeletedAt(runtime, connection, meta, 'restore', [id], undefined)
     // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
     if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore(runtime, connection, meta, [id], stamp)
@@ -181,8 +181,7 @@ async function setDeletedAt(
   ids: readonly unknown[],
   stamp: Date | undefined,
 ): Promise<unknown[]> {
-  const encoded = ids.map((id) => runtime.dialect.encode(meta.idColumn.type, id))
-  return updateDeletedAt(runtime, connection, meta, mode, (params) => runtime.dialect.inList('"id"', meta.idColumn.type, encoded, params.bind), stamp)
+  return updateDeletedAt(runtime, connection, meta, mode, (params) => runtime.compiler.inIds('"id"', meta.idColumn.type, ids, params), stamp)
 }
 
 /**
@@ -306,21 +305,15 @@ async function checkParents(
       false,
     )
     if (parent?.[0] === null || parent?.[0] === undefined) continue
-    const parentRow = describe(target, parentId)
+    const parentRow = target.describeRow(parentId)
     if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
     await checkParents(runtime, connection, target, parentId, parentRow, true)
-    const encoded = [dialect.encode(target.idColumn.type, parentId)]
-    await updateDeletedAt(runtime, connection, target, 'restore', (params) => dialect.inList('"id"', target.idColumn.type, encoded, params.bind), undefined)
+    await setDeletedAt(runtime, connection, target, 'restore', [parentId], undefined)
   }
 }
 
 function referencesSql(runtime: Runtime, relation: RelationMetadata, ids: readonly unknown[], params: ParamList): string {
   const column = relation.column as ColumnMetadata
-  const encoded = ids.map((id) => runtime.dialect.encode(column.type, id))
-  return runtime.dialect.inList(runtime.dialect.quote(column.name), column.type, encoded, params.bind)
-}
-
-function describe(meta: EntityMetadata, id: unknown): string {
-  return `${meta.className} #${String(id)}`
+  return runtime.compiler.inIds(runtime.dialect.quote(column.name), column.type, ids, params)
 }
 
