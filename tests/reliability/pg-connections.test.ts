@@ -1,4 +1,6 @@
+import pg from 'pg'
 import { expect, it } from 'vitest'
+import { ORM } from '../../lib/index.js'
 import { runChild } from '../support/child-process.js'
 import { describeEachDialect } from '../support/dialects.js'
 
@@ -12,11 +14,27 @@ describeEachDialect(
     /** Runs the child on a fresh, empty schema; it must end by itself with code 0 and one JSON line. */
     async function killAt(moment: string): Promise<Record<string, unknown>> {
       await db.boot([])
-      await import('../../lib/index.js').then(({ ORM }) => ORM.close())
+      await ORM.close()
       const result = await runChild(CHILD, [moment], { VEIL_PG_CONFIG: JSON.stringify(db.connectionOptions().postgres) })
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
       return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>
     }
+
+    it("listens for errors on a pool passed in beside its owner's listener, and removes only its own at close", async () => {
+      await db.boot([])
+      await ORM.close()
+      const pool = new pg.Pool(db.connectionOptions().postgres as pg.PoolConfig)
+      const ownersListener = (): void => undefined
+      pool.on('error', ownersListener)
+      try {
+        await ORM.boot([], { postgres: pool })
+        expect(pool.listenerCount('error')).toBe(2)
+        await ORM.close()
+        expect(pool.listeners('error')).toEqual([ownersListener])
+      } finally {
+        await pool.end()
+      }
+    })
 
     it('keeps the process alive when idle clients of a pool passed in lose their connection, and removes its listener at close', async () => {
       expect(await killAt('idle-in-callers-pool')).toEqual({
