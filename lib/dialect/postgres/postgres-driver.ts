@@ -2,16 +2,7 @@ import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
 import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type {
-  Connection,
-  Driver,
-  LinkOp,
-  RawRow,
-  SchemaSession,
-  TransactionConnection,
-  WriteOp,
-  WriteResult,
-} from '../dialect.js'
+import type { Connection, Driver, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
 /** Anything `pool.query` and `client.query` both accept. */

@@ -1,17 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type {
-  Connection,
-  Driver,
-  InsertOp,
-  LinkOp,
-  RawRow,
-  SchemaSession,
-  TransactionConnection,
-  WriteOp,
-  WriteResult,
-} from '../dialect.js'
+import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
 const INSERT_CHUNK_ROWS = 64
