@@ -121,12 +121,21 @@ export interface Driver {
   /** The connection used outside transactions. */
   readonly shared: Connection
   begin(): Promise<TransactionConnection>
+  /**
+   * Runs `work` in one transaction holding the schema lock, so that processes booting at the same
+   * time list the schema and create what is missing one after another; a throw rolls it back.
+   */
+  lockSchema<T>(work: (schema: SchemaSession) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+/** @internal The schema as seen, and changed, inside {@link Driver.lockSchema}. */
+export interface SchemaSession {
   listTables(): Promise<string[]>
   listColumns(table: string): Promise<string[]>
   listIndexes(table: string): Promise<string[]>
   /** Runs DDL statements (schema creation) in order. */
   runDdl(statements: readonly string[]): Promise<void>
-  close(): Promise<void>
 }
 
 /**

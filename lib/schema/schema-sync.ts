@@ -1,4 +1,4 @@
-import type { Driver } from '../dialect/dialect.js'
+import type { Driver, SchemaSession } from '../dialect/dialect.js'
 import { BootError } from '../errors/boot-error.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 
@@ -9,11 +9,18 @@ export interface Logger {
 
 /**
  * @internal Creates what is missing (tables, columns, unique indexes), never drops anything, and
- * warns about tables and columns that no class maps. All DDL runs in one transaction.
+ * warns about tables and columns that no class maps. The listing and all DDL run in one transaction
+ * under the schema lock: a boot decides what to create only once concurrent boots have committed.
  */
 export async function syncSchema(driver: Driver, registry: MetadataRegistry, logger: Logger): Promise<void> {
+  const warnings = await driver.lockSchema((schema) => createMissing(schema, driver, registry))
+  for (const warning of warnings) logger.warn(warning)
+}
+
+/** Lists the schema, runs the DDL of what is missing, and returns the warnings to log after commit. */
+async function createMissing(schema: SchemaSession, driver: Driver, registry: MetadataRegistry): Promise<string[]> {
   const { dialect } = driver
-  const existingTables = new Set(await driver.listTables())
+  const existingTables = new Set(await schema.listTables())
   const ddl: string[] = []
   const foreignKeys: string[] = []
   const indexes: string[] = []
@@ -28,8 +35,8 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
       }
       continue
     }
-    const existingColumns = new Set(await driver.listColumns(meta.tableName))
-    const existingIndexes = new Set(await driver.listIndexes(meta.tableName))
+    const existingColumns = new Set(await schema.listColumns(meta.tableName))
+    const existingIndexes = new Set(await schema.listIndexes(meta.tableName))
     for (const column of meta.columns) {
       if (!existingColumns.has(column.name)) {
         ddl.push(dialect.addColumnSql(meta, column))
@@ -65,20 +72,26 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
       warnings.push(`veil-orm: table "${table}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
     }
   }
-  if (ddl.length > 0) await driver.runDdl(ddl)
-  for (const warning of warnings) logger.warn(warning)
+  if (ddl.length > 0) await schema.runDdl(ddl)
+  return warnings
 }
 
 /** @internal With `skipTableCreation`, checks that every mapped table and column exists. */
 export async function verifySchema(driver: Driver, registry: MetadataRegistry): Promise<void> {
-  const existingTables = new Set(await driver.listTables())
+  // Under the schema lock: a boot that is creating the schema right now finishes first.
+  const missing = await driver.lockSchema((schema) => listMissing(schema, registry))
+  if (missing.length > 0) throw BootError.missingSchema(missing)
+}
+
+async function listMissing(schema: SchemaSession, registry: MetadataRegistry): Promise<string[]> {
+  const existingTables = new Set(await schema.listTables())
   const missing: string[] = []
   for (const meta of registry.entities) {
     if (!existingTables.has(meta.tableName)) {
       missing.push(`table "${meta.tableName}" (${meta.className})`)
       continue
     }
-    const existingColumns = new Set(await driver.listColumns(meta.tableName))
+    const existingColumns = new Set(await schema.listColumns(meta.tableName))
     for (const column of meta.columns) {
       if (!existingColumns.has(column.name)) {
         missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
@@ -88,5 +101,5 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry): 
   for (const junction of registry.junctions) {
     if (!existingTables.has(junction.tableName)) missing.push(`junction table "${junction.tableName}"`)
   }
-  if (missing.length > 0) throw BootError.missingSchema(missing)
+  return missing
 }

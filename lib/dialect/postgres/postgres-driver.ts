@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
 import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type { Connection, Driver, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, Driver, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
@@ -17,6 +18,7 @@ export class PostgresDriver implements Driver {
   readonly shared: Connection
   readonly #pool: Pool
   readonly #ownsPool: boolean
+  readonly #onIdleError: (error: Error) => void
   /** Statement text -> prepared statement name; pg prepares each name once per client. */
   readonly #statementNames = new Map<string, string>()
 
@@ -30,8 +32,11 @@ export class PostgresDriver implements Driver {
       target instanceof pg.Pool
         ? target
         : new pg.Pool(typeof target === 'string' ? { connectionString: target } : target)
-    // An idle client losing its connection must not crash the process; it is reported instead.
-    if (this.#ownsPool) this.#pool.on('error', onIdleError)
+    // An idle client losing its connection emits 'error' on the pool, which would end the process
+    // if nobody listened: it is reported instead, on a pool passed in too (beside its owner's
+    // listeners; close() removes ours), and pg-pool drops the client.
+    this.#onIdleError = onIdleError
+    this.#pool.on('error', onIdleError)
     this.shared = new PostgresConnection(this, this.#pool, false)
   }
 
@@ -45,64 +50,42 @@ export class PostgresDriver implements Driver {
       if (this.#statementNames.size >= MAX_PREPARED_STATEMENTS) {
         return { text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
       }
-      name = `veil_${this.#statementNames.size}`
+      name = statementName(text)
       this.#statementNames.set(text, name)
     }
     return { name, text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
   }
 
   async begin(): Promise<TransactionConnection> {
-    const client = await this.#pool.connect()
+    const client = await checkOut(this.#pool)
     try {
       await client.query('BEGIN')
     } catch (error) {
-      client.release(error as Error)
+      checkIn(client, error)
       throw error
     }
     return new PostgresTransaction(this, client, 0)
   }
 
-  async listTables(): Promise<string[]> {
-    const result = await this.#pool.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables
-       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
-    )
-    return result.rows.map((row) => row.name)
-  }
-
-  async listColumns(table: string): Promise<string[]> {
-    const result = await this.#pool.query<{ name: string }>(
-      `SELECT column_name AS name FROM information_schema.columns
-       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-      [table],
-    )
-    return result.rows.map((row) => row.name)
-  }
-
-  async listIndexes(table: string): Promise<string[]> {
-    const result = await this.#pool.query<{ name: string }>(
-      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`,
-      [table],
-    )
-    return result.rows.map((row) => row.name)
-  }
-
-  async runDdl(statements: readonly string[]): Promise<void> {
-    const client = await this.#pool.connect()
+  async lockSchema<T>(work: (schema: SchemaSession) => Promise<T>): Promise<T> {
+    const client = await checkOut(this.#pool)
     try {
-      await client.query('BEGIN')
+      // READ COMMITTED whatever the pool's default: each listing must see what a boot that held the
+      // lock before this one committed, not a snapshot taken before the lock was granted.
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED')
       await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK_KEY])
-      for (const statement of statements) await client.query(statement)
+      const result = await work(new PostgresSchemaSession(client))
       await client.query('COMMIT')
-      client.release()
+      checkIn(client)
+      return result
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      client.release(error as Error)
+      await rollbackAndRelease(client, 'ROLLBACK', error)
       throw error
     }
   }
 
   async close(): Promise<void> {
+    this.#pool.removeListener('error', this.#onIdleError)
     if (this.#ownsPool) await this.#pool.end()
   }
 
@@ -210,13 +193,12 @@ class PostgresConnection implements Connection {
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {
     // A single statement is atomic by itself: no BEGIN/COMMIT round trips needed.
     if (ops.length === 1) return this.driver.runOps(this.target, ops)
-    const pool = this.target as Pool
-    const client = await pool.connect()
+    const client = await checkOut(this.target as Pool)
     try {
       await client.query('BEGIN')
       const result = await this.driver.runOps(client, ops)
       await client.query('COMMIT')
-      client.release()
+      checkIn(client)
       return result
     } catch (error) {
       await rollbackAndRelease(client, 'ROLLBACK', error)
@@ -225,13 +207,80 @@ class PostgresConnection implements Connection {
   }
 }
 
+/** A prepared statement name that only this text gets, in every boot and every process. */
+function statementName(text: string): string {
+  // A counter would restart at each boot while the server connections of a pool passed in keep the
+  // statements the earlier boot prepared under the same names.
+  return `veil_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`
+}
+
+/** The 'error' listener of each checked-out client, removed when it goes back to the pool. */
+const checkoutListeners = new WeakMap<PoolClient, (error: Error) => void>()
+
+/**
+ * Takes a client from the pool for several statements. pg emits 'error' on a checked-out client
+ * whose connection ends (a killed backend), which would end the process if nobody listened; the
+ * listener only keeps it alive: the statement that runs next on the client fails as a lost
+ * connection, and that is what the caller gets.
+ */
+async function checkOut(pool: Pool): Promise<PoolClient> {
+  const client = await pool.connect()
+  const listener = (): void => undefined
+  client.on('error', listener)
+  checkoutListeners.set(client, listener)
+  return client
+}
+
+/** Gives a checked-out client back; with an error, the pool destroys it instead of reusing it. */
+function checkIn(client: PoolClient, error?: unknown): void {
+  const listener = checkoutListeners.get(client)
+  if (listener) client.removeListener('error', listener)
+  checkoutListeners.delete(client)
+  if (error === undefined) client.release()
+  else client.release(error instanceof Error ? error : new Error(String(error)))
+}
+
 async function rollbackAndRelease(client: PoolClient, statement: string, error: unknown): Promise<void> {
   try {
     await client.query(statement)
-    client.release()
+    checkIn(client)
   } catch {
     // The connection itself is broken: destroy it rather than return it to the pool.
-    client.release(error instanceof Error ? error : new Error(String(error)))
+    checkIn(client, error)
+  }
+}
+
+/** Lists and changes the schema on the client that holds the schema lock. */
+class PostgresSchemaSession implements SchemaSession {
+  constructor(readonly client: PoolClient) {}
+
+  async listTables(): Promise<string[]> {
+    const result = await this.client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async listColumns(table: string): Promise<string[]> {
+    const result = await this.client.query<{ name: string }>(
+      `SELECT column_name AS name FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async listIndexes(table: string): Promise<string[]> {
+    const result = await this.client.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`,
+      [table],
+    )
+    return result.rows.map((row) => row.name)
+  }
+
+  async runDdl(statements: readonly string[]): Promise<void> {
+    for (const statement of statements) await this.client.query(statement)
   }
 }
 
@@ -287,7 +336,7 @@ class PostgresTransaction implements TransactionConnection {
     this.#hasEnded = true
     try {
       await this.client.query('COMMIT')
-      this.client.release()
+      checkIn(this.client)
     } catch (error) {
       await rollbackAndRelease(this.client, 'ROLLBACK', error)
       throw error

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type { Connection, Driver, InsertOp, LinkOp, RawRow, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
 const INSERT_CHUNK_ROWS = 64
@@ -76,26 +76,28 @@ export class SqliteDriver implements Driver {
     })
   }
 
-  async listTables(): Promise<string[]> {
-    const rows = this.#db
-      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      .pluck()
-      .all() as string[]
-    return rows
+  async lockSchema<T>(work: (schema: SchemaSession) => Promise<T>): Promise<T> {
+    // IMMEDIATE takes the write lock before the listing, so processes booting on one file create
+    // what is missing one after another (a read-only file can only be checked: a plain BEGIN).
+    this.#db.exec(this.#db.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE')
+    try {
+      const result = await work(this.#schemaSession)
+      this.#db.exec('COMMIT')
+      return result
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
+      throw error
+    }
   }
 
-  async listColumns(table: string): Promise<string[]> {
-    return this.#db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]
-  }
-
-  async listIndexes(table: string): Promise<string[]> {
-    return this.#db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[]
-  }
-
-  async runDdl(statements: readonly string[]): Promise<void> {
-    this.#db.transaction(() => {
+  readonly #schemaSession: SchemaSession = {
+    listTables: async () =>
+      this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[],
+    listColumns: async (table) => this.#db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[],
+    listIndexes: async (table) => this.#db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[],
+    runDdl: async (statements) => {
       for (const statement of statements) this.#db.exec(statement)
-    })()
+    },
   }
 
   async close(): Promise<void> {
