@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/validation-error.js'
+import { normalizeValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { MANAGED, NEW, STATE, type Stateful } from '../session/entity-state.js'
@@ -18,9 +19,15 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
       configurable: true,
       enumerable: false,
       get: column.type === 'json' || column.type === 'date' ? mutableGetter(column, runtime) : plainGetter(column),
-      set(this: Stateful, value: unknown) {
-        runtime.onWrite(this, this[STATE], column.index, value)
-      },
+      set:
+        column.type === 'uuid'
+          ? function (this: Stateful, value: unknown) {
+              // Kept in lower case, as PostgreSQL returns it and SQLite stores it.
+              runtime.onWrite(this, this[STATE], column.index, normalizeValue('uuid', value))
+            }
+          : function (this: Stateful, value: unknown) {
+              runtime.onWrite(this, this[STATE], column.index, value)
+            },
     })
   }
 }

@@ -1,3 +1,4 @@
+import { normalizeValue } from '../metadata/column-values.js'
 import type { EntityState, Stateful } from './entity-state.js'
 
 /** @internal Wraps a to-many relation's items in the array that tracks changes for this instance. */
@@ -17,7 +18,7 @@ export function adoptOwnFields(entity: Stateful, state: EntityState, wrapCollect
     const column = state.meta.byProperty.get(key)
     const relation = state.meta.relationsByProperty.get(key)
     if (column && (column.role === 'user' || column.role === 'relation')) {
-      state.values[column.index] = own
+      state.values[column.index] = normalizeValue(column.type, own)
     } else if (relation?.kind === 'toMany') {
       state.values[relation.slot] = Array.isArray(own) ? wrapCollection(entity, relation.slot, own) : own
     } else if (relation?.kind !== 'inverse') {
