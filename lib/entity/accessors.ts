@@ -96,10 +96,11 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
         return state && runtime.readCollection(this, state, relation)
       },
       set(this: Stateful, value: unknown) {
-        if (!Array.isArray(value)) {
-          throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className}`, value)
+        // undefined means no members (`tags?: Tag[]`), in a constructor or on a loaded instance alike.
+        if (value !== undefined && !Array.isArray(value)) {
+          throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className} or undefined (no members)`, value)
         }
-        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value))
+        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value ?? []))
       },
     }
   } else {

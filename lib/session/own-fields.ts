@@ -20,7 +20,8 @@ export function adoptOwnFields(entity: Stateful, state: EntityState, wrapCollect
     if (column && (column.role === 'user' || column.role === 'relation')) {
       state.values[column.index] = normalizeValue(column.type, own)
     } else if (relation?.kind === 'toMany') {
-      state.values[relation.slot] = Array.isArray(own) ? wrapCollection(entity, relation.slot, own) : own
+      // undefined (a declaration `tags?: Tag[]` left unset) means no members, as the setter takes it.
+      state.values[relation.slot] = Array.isArray(own) || own === undefined ? wrapCollection(entity, relation.slot, own ?? []) : own
     } else if (relation?.kind !== 'inverse') {
       continue
     }
