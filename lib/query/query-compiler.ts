@@ -337,7 +337,9 @@ export class QueryCompiler {
           )
         }
         const items = this.#fragmentList(meta, column, value)
-        text = `${text.slice(0, operator.index)} ${this.dialect.fragmentInList(operator[1] !== undefined, items, params.bind)}`
+        const before = text.slice(0, operator.index).trimEnd()
+        const list = this.dialect.fragmentInList(operator[1] !== undefined, items, params.bind)
+        text = before ? `${before} ${list}` : list
       } else {
         text += this.#fragmentValue(meta, column, value, params)
       }
