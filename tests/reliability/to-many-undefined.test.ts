@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import ts from 'typescript'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { Column, Entity, ORM, Relation } from '../../lib/index.js'
+import { importModel } from '../support/compiled-model.js'
 import { describeEachDialect } from '../support/dialects.js'
 
 // Assigning undefined to a to-many relation means "no members", in a constructor or later, whatever
@@ -39,23 +35,9 @@ interface Model {
   Post: (new (title: string, topics?: Topic[]) => Post) & Pick<typeof Entity, 'findById'>
 }
 
-const tempDir = mkdtempSync(join(tmpdir(), 'veil-orm-to-many-'))
-afterAll(() => rmSync(tempDir, { recursive: true, force: true }))
-
 async function loadModel(useDefineForClassFields: boolean): Promise<Model> {
-  const output = ts.transpileModule(MODEL_SOURCE, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      useDefineForClassFields,
-    },
-  }).outputText
-  const file = join(tempDir, `model-define-${useDefineForClassFields}.mjs`)
-  writeFileSync(file, output)
-  const module = (await import(pathToFileURL(file).href)) as { make: (...args: unknown[]) => Model }
-  return module.make(Entity, Column, Relation)
+  const make = await importModel<(...args: unknown[]) => Model>(MODEL_SOURCE, useDefineForClassFields, 'to-many-model')
+  return make(Entity, Column, Relation)
 }
 
 const models = new Map<boolean, Model>()

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { Column, Entity, ORM, sql, ValidationError } from '../../lib/index.js'
+import { Column, Entity, ORM, SoftDel, sql, ValidationError } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 
 // Values that one database or the other would refuse (or store differently) are refused by the ORM
@@ -9,6 +9,10 @@ class Probe extends Entity {
   @Column({ type: 'bigint', nullable: true }) big?: bigint
   @Column({ nullable: true }) at?: Date
   @Column({ type: 'json', nullable: true }) doc?: unknown
+}
+
+class Archived extends SoftDel {
+  @Column() title: string
 }
 
 type Bad = [property: 'label' | 'big' | 'at' | 'doc', value: unknown, what: string]
@@ -90,5 +94,14 @@ describeEachDialect('values the database would refuse', (db) => {
     expect(loaded).toEqual(probes)
     expect(loaded.map(({ big, at, label, doc }) => ({ big, at, label, doc }))).toEqual(edges)
     expect(await Probe.count({ where: { big: 2n ** 63n - 1n, at: new Date('0001-01-01T00:00:00.000Z') } })).toBe(1)
+  })
+
+  it('refuses a purgeDeleted cutoff outside the years 0001 to 9999, before any SQL', async () => {
+    const queries: string[] = []
+    await db.boot([Archived], { onQuery: (text) => queries.push(text) })
+    await expect(Archived.purgeDeleted({ olderThan: dateInYear(10000) })).rejects.toThrow(
+      /Archived\.purgeDeleted\(\{ olderThan \}\) expects a valid Date in the years 0001 to 9999/,
+    )
+    expect(queries).toEqual([])
   })
 })
