@@ -9,11 +9,12 @@ import { ValidationError } from '../errors/validation-error.js'
  * ```
  */
 export class SqlFragment {
-  /** @internal */
+  /** @internal Checks the template here, so that `new SqlFragment(...)` is held to the rules of `sql` too. */
   constructor(
     readonly strings: readonly string[],
     readonly values: readonly unknown[],
   ) {
+    checkTemplate(strings, values.length)
     Object.freeze(this)
   }
 }
@@ -42,8 +43,13 @@ const checkedTemplates = new WeakSet<object>()
  * ```
  */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
-  if (!checkedTemplates.has(strings) || strings.length !== values.length + 1) {
-    if (!isTemplateObject(strings, values.length)) {
+  return new SqlFragment(strings, values)
+}
+
+/** Refuses anything but a real template literal, and fragment text that could do more than a condition. */
+function checkTemplate(strings: readonly string[], valueCount: number): void {
+  if (!checkedTemplates.has(strings) || strings.length !== valueCount + 1) {
+    if (!isTemplateObject(strings, valueCount)) {
       throw ValidationError.badOption('sql must be used as a tagged template: sql`>= ${value}`, not called as a function.')
     }
     const text = strings.join('v')
@@ -58,7 +64,6 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFra
     }
     checkedTemplates.add(strings)
   }
-  return new SqlFragment(strings, values)
 }
 
 /**

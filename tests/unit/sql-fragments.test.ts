@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Column, Entity, sql, ValidationError, type SqlFragment } from '../../lib/index.js'
+import { Column, Entity, sql, SqlFragment, ValidationError } from '../../lib/index.js'
 import { buildMetadata } from '../../lib/metadata/build-metadata.js'
 import { QueryCompiler } from '../../lib/query/query-compiler.js'
 import { cookTemplateText } from '../../lib/query/sql.js'
@@ -31,6 +31,11 @@ describe('sql', () => {
       '= 1',
     ]
     for (const forged of forgeries) expect(() => call(forged), String(forged)).toThrow(/tagged template/)
+  })
+
+  it('holds a SqlFragment built directly to the same rules', () => {
+    const Fragment = SqlFragment as unknown as new (strings: unknown, values: unknown[]) => SqlFragment
+    expect(() => new Fragment(['= 1 OR 1 = 1'], [])).toThrow(/tagged template/)
   })
 
   it('accepts real template literals, escapes included, and checks each call site once', () => {
