@@ -19,6 +19,11 @@ export interface Dialect {
   encodeLoose(value: unknown): unknown
   /** SQL for `= ANY(list)` / `IN (list)` on a column, binding the list through `bind`. */
   inList(column: string, type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string
+  /**
+   * The operator and operand that replace `IN ${list}` (or `NOT IN`) inside a `sql` fragment, the list
+   * (values already encoded loosely) bound as one parameter; the left operand's type is not known.
+   */
+  fragmentInList(negated: boolean, values: readonly unknown[], bind: (value: unknown) => string): string
   /** CREATE TABLE; foreign keys are inline unless {@link foreignKeysSql} returns them separately. */
   createTableSql(meta: EntityMetadata): string
   /** Foreign keys of a table created in the same DDL batch, run after every CREATE TABLE. */

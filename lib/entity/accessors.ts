@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/validation-error.js'
+import { normalizeValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { MANAGED, NEW, STATE, type Stateful } from '../session/entity-state.js'
@@ -18,9 +19,15 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
       configurable: true,
       enumerable: false,
       get: column.type === 'json' || column.type === 'date' ? mutableGetter(column, runtime) : plainGetter(column),
-      set(this: Stateful, value: unknown) {
-        runtime.onWrite(this, this[STATE], column.index, value)
-      },
+      set:
+        column.type === 'uuid'
+          ? function (this: Stateful, value: unknown) {
+              // Kept in lower case, as PostgreSQL returns it and SQLite stores it.
+              runtime.onWrite(this, this[STATE], column.index, normalizeValue('uuid', value))
+            }
+          : function (this: Stateful, value: unknown) {
+              runtime.onWrite(this, this[STATE], column.index, value)
+            },
     })
   }
 }
@@ -89,10 +96,11 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
         return state && runtime.readCollection(this, state, relation)
       },
       set(this: Stateful, value: unknown) {
-        if (!Array.isArray(value)) {
-          throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className}`, value)
+        // undefined means no members (`tags?: Tag[]`), in a constructor or on a loaded instance alike.
+        if (value !== undefined && !Array.isArray(value)) {
+          throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className} or undefined (no members)`, value)
         }
-        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value))
+        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value ?? []))
       },
     }
   } else {

@@ -2,7 +2,8 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import type { CountOptions, DeleteOptions, FindOptions, VisibilityOptions } from './find-options.js'
+import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type VisibilityOptions } from './find-options.js'
+import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../query/query-compiler.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
@@ -86,6 +87,7 @@ export abstract class Entity {
    */
   async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<Entity>> {
     const runtime = requireRuntime(`get the dependents of a ${this.constructor.name}`)
+    checkOptions(options, OPTIONS.getDependents, this.constructor.name)
     return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<Entity>>
   }
 
@@ -124,7 +126,7 @@ export abstract class Entity {
    * ```
    */
   static async find<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T[]> {
-    const [runtime, meta] = enterStatic(this, 'find')
+    const [runtime, meta] = enterStatic(this, OPTIONS.find, options)
     return runtime.find<T>(meta, options)
   }
 
@@ -136,7 +138,7 @@ export abstract class Entity {
    * ```
    */
   static async findOne<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T | undefined> {
-    const [runtime, meta] = enterStatic(this, 'findOne')
+    const [runtime, meta] = enterStatic(this, OPTIONS.findOne, options)
     const [first] = await runtime.find<T>(meta, { ...options, limit: 1 })
     return first
   }
@@ -149,7 +151,7 @@ export abstract class Entity {
    * ```
    */
   static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<T | undefined> {
-    const [runtime, meta] = enterStatic(this, 'findById')
+    const [runtime, meta] = enterStatic(this, OPTIONS.findById, options)
     return runtime.findById<T>(meta, id, visibilityOf(options))
   }
 
@@ -161,7 +163,7 @@ export abstract class Entity {
    * ```
    */
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
-    const [runtime, meta] = enterStatic(this, 'count')
+    const [runtime, meta] = enterStatic(this, OPTIONS.count, options)
     return runtime.count(meta, options?.where, visibilityOf(options))
   }
 
@@ -174,16 +176,21 @@ export abstract class Entity {
    * ```
    */
   static async delete<T extends Entity>(this: EntityClass<T>, options: DeleteOptions<T>): Promise<number> {
-    const [runtime, meta] = enterStatic(this, 'delete')
+    const [runtime, meta] = enterStatic(this, OPTIONS.delete, options)
     return deleteWhere(runtime, meta, options)
   }
 }
 
-/** The booted runtime and the class's metadata for a static call, after rethrowing a background error. */
-function enterStatic(ctor: EntityClass, method: string): [Runtime, EntityMetadata] {
-  const runtime = requireRuntime(`call ${ctor.name}.${method}()`)
+/**
+ * The booted runtime and the class's metadata for a static call, after rethrowing a background error
+ * and checking the call's options.
+ */
+function enterStatic(ctor: EntityClass, spec: OptionsSpec, options: unknown): [Runtime, EntityMetadata] {
+  const runtime = requireRuntime(`call ${ctor.name}.${spec.method}()`)
   runtime.enter()
-  return [runtime, runtime.metadataFor(ctor, ctor.name)]
+  const meta = runtime.metadataFor(ctor, ctor.name)
+  checkOptions(options, spec, meta.className)
+  return [runtime, meta]
 }
 
 installBuiltinAccessors(Entity.prototype)

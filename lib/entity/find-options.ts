@@ -1,4 +1,5 @@
 import type { SqlFragment, WhereCombinator } from '../query/sql.js'
+import { defineOptions, type OptionKind } from '../util/check-options.js'
 import type { Entity, EntityId } from './entity.js'
 
 /** The keys of T that hold data rather than methods. */
@@ -71,4 +72,33 @@ export interface CountOptions<T> extends VisibilityOptions {
 /** Options of the static `delete()`: `where` is required; `{}` deletes every row. */
 export interface DeleteOptions<T> {
   readonly where: Where<T>
+}
+
+/** Options a user of Sequelize, TypeORM or Prisma might write, and what veil-orm calls them. */
+const HINTS: Readonly<Record<string, string>> = {
+  paranoid: "use withDeleted: true to include soft-deleted rows, Sequelize's paranoid: false",
+  include: 'use relations: { prop: true } to load relations',
+  order: "use orderBy: { prop: 'asc' }",
+  take: 'use limit',
+  skip: 'use offset',
+}
+
+const VISIBILITY_KINDS = { withDeleted: 'boolean', onlyDeleted: 'boolean' } as const satisfies Record<keyof VisibilityOptions, OptionKind>
+const FIND_KINDS = {
+  where: 'value',
+  orderBy: 'value',
+  limit: 'value',
+  offset: 'value',
+  relations: 'value',
+  ...VISIBILITY_KINDS,
+} as const satisfies Record<keyof FindOptions<unknown>, OptionKind>
+
+/** @internal The options of the static entity calls, checked before they run. */
+export const OPTIONS = {
+  find: defineOptions('find', FIND_KINDS, HINTS),
+  findOne: defineOptions('findOne', FIND_KINDS, HINTS),
+  findById: defineOptions('findById', VISIBILITY_KINDS, HINTS),
+  count: defineOptions('count', { where: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof CountOptions<unknown>, OptionKind>, HINTS),
+  delete: defineOptions('delete', { where: 'value' } satisfies Record<keyof DeleteOptions<unknown>, OptionKind>, HINTS),
+  getDependents: defineOptions('getDependents', { withDeleted: 'boolean' }, HINTS),
 }

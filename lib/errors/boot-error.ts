@@ -48,7 +48,8 @@ export class BootError extends OrmError {
   static toOneOptionOnCollection(className: string, property: string): BootError {
     return new BootError(
       `${className}.${property} is a to-many relation: 'name' and 'nullable' only apply to to-one relations ` +
-        `(a to-many relation may always be empty). Name its junction table with { through }.`,
+        `(a to-many relation may always be empty: declare it as ${property}?: Target[] if you like, undefined means no members). ` +
+        `Name its junction table with { through }.`,
     )
   }
 

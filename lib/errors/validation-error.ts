@@ -64,7 +64,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
   if (typeof value === 'bigint') return `the bigint ${value}n`
   if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${value}`
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : 'a Date'
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'function') return 'a function'
   return `a ${value.constructor?.name ?? 'plain'} object`

@@ -13,6 +13,7 @@ import { syncSchema, verifySchema } from '../schema/schema-sync.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { Runtime, activeRuntime, requireRuntime, setActiveRuntime } from '../session/runtime.js'
 import type { BootOptions } from './boot-options.js'
+import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
 const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
@@ -150,7 +151,23 @@ export class ORM {
   }
 }
 
+/** What each boot option accepts; typed over BootOptions so that a new option must be listed here. */
+const BOOT_OPTIONS = defineOptions('boot', {
+  sqlite: 'value',
+  postgres: 'value',
+  idTypeDefault: 'value',
+  skipTableCreation: 'boolean',
+  autoFlush: 'boolean',
+  onQuery: 'value',
+  logger: 'value',
+} satisfies Record<keyof BootOptions, OptionKind>)
+
+/** Boot options are a BootError, like every other mistake boot reports. */
 function checkOptions(options: BootOptions): IdType {
+  checkOptionKeys(options, BOOT_OPTIONS, 'ORM', BootError.badOption)
+  if (options.onQuery !== undefined && typeof options.onQuery !== 'function') {
+    throw BootError.badOption('ORM.boot(): onQuery must be a function that receives the SQL text.')
+  }
   if (options.sqlite !== undefined && options.postgres !== undefined) {
     throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
   }

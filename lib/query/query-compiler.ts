@@ -1,6 +1,6 @@
 import type { Dialect } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
-import { EXPECTED_VALUE, isComparableValue } from '../metadata/column-values.js'
+import { BINDABLE_VALUE, EXPECTED_VALUE, isBindableValue, isComparableValue, normalizeValue } from '../metadata/column-values.js'
 import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
@@ -39,6 +39,9 @@ export function visibilityOf(options: { readonly withDeleted?: boolean; readonly
  * that inserts it; anything else wrong with a query is reported before that flush.
  */
 export class UnsavedInstanceInWhere extends ValidationError {}
+
+/** `IN` or `NOT IN` at the end of the fragment text before a list. */
+const LIST_OPERATOR = /(?<![\w$])(NOT\s+)?IN\s*$/i
 
 const STAND_IN_IDS: Partial<Record<string, unknown>> = { integer: 0, bigint: 0n, uuid: '00000000-0000-0000-0000-000000000000' }
 
@@ -321,27 +324,50 @@ export class QueryCompiler {
   }
 
   #fragment(meta: EntityMetadata, column: ColumnMetadata, name: string, fragment: SqlFragment, params: ParamList): string {
-    let text = ''
-    fragment.strings.forEach((part, i) => {
-      text += part
-      if (i < fragment.values.length) text += this.#fragmentValue(meta, column, fragment.values[i], params)
+    const { strings, values } = fragment
+    let text = strings[0] as string
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]
+      if (Array.isArray(value)) {
+        // A list is one parameter, whatever its length: `IN ${ids}` becomes the dialect's list operator.
+        const operator = LIST_OPERATOR.exec(text)
+        if (!operator) {
+          throw ValidationError.badOption(
+            `A list inside sql\`\` for ${meta.className}.${column.property} must follow IN or NOT IN, as in sql\`NOT IN \${ids}\`.`,
+          )
+        }
+        const items = this.#fragmentList(meta, column, value)
+        const before = text.slice(0, operator.index).trimEnd()
+        const list = this.dialect.fragmentInList(operator[1] !== undefined, items, params.bind)
+        text = before ? `${before} ${list}` : list
+      } else {
+        text += this.#fragmentValue(meta, column, value, params)
+      }
+      text += strings[i + 1] as string
+    }
+    // split/join rather than replace: a column name may contain `$&`, which replace() would expand.
+    return text.includes('#') ? `(${text.split('#').join(name)})` : `${name} ${text.trim()}`
+  }
+
+  #fragmentList(meta: EntityMetadata, column: ColumnMetadata, list: readonly unknown[]): unknown[] {
+    if (list.length === 0) {
+      throw ValidationError.badOption(`An empty list inside sql\`\` for ${meta.className}.${column.property} matches nothing; leave the condition out instead.`)
+    }
+    return list.map((item) => {
+      this.#checkFragmentValue(meta, column, item)
+      return this.dialect.encodeLoose(normalizeValue(column.type, item))
     })
-    return text.includes('#') ? `(${text.replace(/#/g, name)})` : `${name} ${text.trim()}`
   }
 
   #fragmentValue(meta: EntityMetadata, column: ColumnMetadata, value: unknown, params: ParamList): string {
-    if (Array.isArray(value)) {
-      if (value.length === 0) throw ValidationError.badOption(`An empty list inside sql\`\` for ${meta.className}.${column.property} matches nothing; leave the condition out instead.`)
-      return `(${value.map((item) => this.#fragmentValue(meta, column, item, params)).join(', ')})`
+    this.#checkFragmentValue(meta, column, value)
+    return params.bind(this.dialect.encodeLoose(normalizeValue(column.type, value)))
+  }
+
+  #checkFragmentValue(meta: EntityMetadata, column: ColumnMetadata, value: unknown): void {
+    if (!isBindableValue(value)) {
+      throw ValidationError.wrongType(`A value inside sql\`\` for ${meta.className}.${column.property}`, BINDABLE_VALUE, value)
     }
-    const isScalar =
-      value === null ||
-      ['string', 'number', 'bigint', 'boolean'].includes(typeof value) ||
-      (value instanceof Date && !Number.isNaN(value.getTime()))
-    if (!isScalar) {
-      throw ValidationError.wrongType(`A value inside sql\`\` for ${meta.className}.${column.property}`, 'a string, number, bigint, boolean, Date or null', value)
-    }
-    return params.bind(this.dialect.encodeLoose(value))
   }
 
   #checkValue(meta: EntityMetadata, column: ColumnMetadata, value: unknown): void {

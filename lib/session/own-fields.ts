@@ -1,3 +1,4 @@
+import { normalizeValue } from '../metadata/column-values.js'
 import type { EntityState, Stateful } from './entity-state.js'
 
 /** @internal Wraps a to-many relation's items in the array that tracks changes for this instance. */
@@ -17,9 +18,10 @@ export function adoptOwnFields(entity: Stateful, state: EntityState, wrapCollect
     const column = state.meta.byProperty.get(key)
     const relation = state.meta.relationsByProperty.get(key)
     if (column && (column.role === 'user' || column.role === 'relation')) {
-      state.values[column.index] = own
+      state.values[column.index] = normalizeValue(column.type, own)
     } else if (relation?.kind === 'toMany') {
-      state.values[relation.slot] = Array.isArray(own) ? wrapCollection(entity, relation.slot, own) : own
+      // undefined (a declaration `tags?: Tag[]` left unset) means no members, as the setter takes it.
+      state.values[relation.slot] = Array.isArray(own) || own === undefined ? wrapCollection(entity, relation.slot, own ?? []) : own
     } else if (relation?.kind !== 'inverse') {
       continue
     }

@@ -2,6 +2,7 @@ import { Entity, type EntityClass } from '../entity/entity.js'
 import type { Where } from '../entity/find-options.js'
 import { requireRuntime } from '../session/runtime.js'
 import type { Stateful } from '../session/entity-state.js'
+import { checkOptions, defineOptions, type OptionKind } from '../util/check-options.js'
 import {
   purgeDeleted,
   restoreInstance,
@@ -28,6 +29,18 @@ export interface RestoreOptions {
   readonly withAncestors?: boolean
 }
 
+const WHERE_ONLY = { where: 'value' } as const satisfies Record<'where', OptionKind>
+const CASCADE_HINT = { cascade: 'cascade applies to softDelete() and restore() on an instance' }
+
+/** The options of the soft-delete calls, checked before they run. */
+const OPTIONS = {
+  softDelete: defineOptions('softDelete', { cascade: 'boolean' } satisfies Record<keyof SoftDeleteOptions, OptionKind>),
+  restore: defineOptions('restore', { cascade: 'boolean', withAncestors: 'boolean' } satisfies Record<keyof RestoreOptions, OptionKind>),
+  softDeleteWhere: defineOptions('softDelete', WHERE_ONLY, CASCADE_HINT),
+  restoreWhere: defineOptions('restore', WHERE_ONLY, CASCADE_HINT),
+  purgeDeleted: defineOptions('purgeDeleted', { olderThan: 'value' }),
+}
+
 /**
  * The built-in abstract base of soft-deletable classes (ids of the `idTypeDefault` type, or the
  * `ormClassSettings_` of a direct child). Rows get a nullable, indexed `deleted_at`; instances get
@@ -52,7 +65,9 @@ export abstract class SoftDel extends Entity {
    * ```
    */
   async softDelete(options?: SoftDeleteOptions): Promise<void> {
-    await softDeleteInstance(requireRuntime(`soft-delete a ${this.constructor.name}`), this as unknown as Stateful, options)
+    const runtime = requireRuntime(`soft-delete a ${this.constructor.name}`)
+    checkOptions(options, OPTIONS.softDelete, this.constructor.name)
+    await softDeleteInstance(runtime, this as unknown as Stateful, options)
   }
 
   /**
@@ -63,7 +78,9 @@ export abstract class SoftDel extends Entity {
    * ```
    */
   async restore(options?: RestoreOptions): Promise<void> {
-    await restoreInstance(requireRuntime(`restore a ${this.constructor.name}`), this as unknown as Stateful, options)
+    const runtime = requireRuntime(`restore a ${this.constructor.name}`)
+    checkOptions(options, OPTIONS.restore, this.constructor.name)
+    await restoreInstance(runtime, this as unknown as Stateful, options)
   }
 
   /**
@@ -74,7 +91,9 @@ export abstract class SoftDel extends Entity {
    * ```
    */
   static async softDelete<T extends SoftDel>(this: EntityClass<T>, options: { readonly where: Where<T> }): Promise<number> {
-    return softDeleteWhere(requireRuntime(`call ${this.name}.softDelete()`), this, options)
+    const runtime = requireRuntime(`call ${this.name}.softDelete()`)
+    checkOptions(options, OPTIONS.softDeleteWhere, this.name)
+    return softDeleteWhere(runtime, this, options)
   }
 
   /**
@@ -85,7 +104,9 @@ export abstract class SoftDel extends Entity {
    * ```
    */
   static async restore<T extends SoftDel>(this: EntityClass<T>, options: { readonly where: Where<T> }): Promise<number> {
-    return restoreWhere(requireRuntime(`call ${this.name}.restore()`), this, options)
+    const runtime = requireRuntime(`call ${this.name}.restore()`)
+    checkOptions(options, OPTIONS.restoreWhere, this.name)
+    return restoreWhere(runtime, this, options)
   }
 
   /**
@@ -97,7 +118,9 @@ export abstract class SoftDel extends Entity {
    * ```
    */
   static async purgeDeleted<T extends SoftDel>(this: EntityClass<T>, options: { readonly olderThan: Date }): Promise<PurgeResult> {
-    return purgeDeleted(requireRuntime(`call ${this.name}.purgeDeleted()`), this, options)
+    const runtime = requireRuntime(`call ${this.name}.purgeDeleted()`)
+    checkOptions(options, OPTIONS.purgeDeleted, this.name)
+    return purgeDeleted(runtime, this, options)
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Connection } from '../dialect/dialect.js'
 import { RestoreError } from '../errors/restore-error.js'
 import { ValidationError } from '../errors/validation-error.js'
+import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
@@ -86,8 +87,8 @@ export async function purgeDeleted(runtime: Runtime, ctor: object & { name: stri
   runtime.enter()
   const meta = softDeletableMeta(runtime, ctor, 'purgeDeleted')
   const olderThan = options?.olderThan
-  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
-    throw ValidationError.wrongType(`${meta.className}.purgeDeleted({ olderThan })`, 'a valid Date', olderThan)
+  if (!isWritableValue('date', olderThan)) {
+    throw ValidationError.wrongType(`${meta.className}.purgeDeleted({ olderThan })`, EXPECTED_VALUE.date, olderThan)
   }
   const { dialect } = runtime
   const q = (name: string): string => dialect.quote(name)

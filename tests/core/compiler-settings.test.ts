@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import ts from 'typescript'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Column, Entity, ORM } from '../../lib/index.js'
+import { importModel, transpileModel } from '../support/compiled-model.js'
 import { describeEachDialect } from '../support/dialects.js'
 
 // The entity is compiled by the real TypeScript compiler, once per `useDefineForClassFields` value,
@@ -33,25 +29,11 @@ interface Widget extends Entity {
 type WidgetClass = (new (name: string) => Widget) & Pick<typeof Entity, 'find' | 'findOne' | 'findById' | 'count'>
 
 function compile(useDefineForClassFields: boolean): string {
-  return ts.transpileModule(WIDGET_SOURCE, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      useDefineForClassFields,
-    },
-  }).outputText
+  return transpileModel(WIDGET_SOURCE, useDefineForClassFields)
 }
 
-const tempDir = mkdtempSync(join(tmpdir(), 'veil-orm-compiled-'))
-afterAll(() => rmSync(tempDir, { recursive: true, force: true }))
-
 async function loadMake(useDefineForClassFields: boolean): Promise<(entity: unknown, column: unknown) => WidgetClass> {
-  const file = join(tempDir, `widget-define-${useDefineForClassFields}.mjs`)
-  writeFileSync(file, compile(useDefineForClassFields))
-  const module = (await import(pathToFileURL(file).href)) as { make: (entity: unknown, column: unknown) => WidgetClass }
-  return module.make
+  return importModel(WIDGET_SOURCE, useDefineForClassFields, 'widget')
 }
 
 const FLAGS = [true, false] as const

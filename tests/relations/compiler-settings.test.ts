@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import ts from 'typescript'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { Column, Entity, ORM, Relation } from '../../lib/index.js'
+import { importModel } from '../support/compiled-model.js'
 import { describeEachDialect } from '../support/dialects.js'
 
 // A model with every relation kind, compiled by the real TypeScript compiler with
@@ -48,23 +44,9 @@ interface Model {
   Box: (new () => Box) & Pick<typeof Entity, 'find'>
 }
 
-const tempDir = mkdtempSync(join(tmpdir(), 'veil-orm-relations-'))
-afterAll(() => rmSync(tempDir, { recursive: true, force: true }))
-
 async function loadModel(useDefineForClassFields: boolean): Promise<Model> {
-  const output = ts.transpileModule(MODEL_SOURCE, {
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      useDefineForClassFields,
-    },
-  }).outputText
-  const file = join(tempDir, `model-define-${useDefineForClassFields}.mjs`)
-  writeFileSync(file, output)
-  const module = (await import(pathToFileURL(file).href)) as { make: (...args: unknown[]) => Model }
-  return module.make(Entity, Column, Relation)
+  const make = await importModel<(...args: unknown[]) => Model>(MODEL_SOURCE, useDefineForClassFields, 'relations-model')
+  return make(Entity, Column, Relation)
 }
 
 const models = new Map<boolean, Model>()

@@ -53,6 +53,9 @@ export class PostgresDialect implements Dialect {
         return JSON.stringify(value)
       case 'bigint':
         return String(value)
+      case 'uuid':
+        // PostgreSQL reads either case; lower case keeps the bound value what SQLite stores and compares.
+        return (value as string).toLowerCase()
       default:
         return value
     }
@@ -74,6 +77,11 @@ export class PostgresDialect implements Dialect {
   inList(column: string, type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
     // One array parameter keeps the statement text (and its prepared plan) the same for any list length.
     return `${column} = ANY(${bind(values)}::${ARRAY_ELEMENT_SQL[type]}[])`
+  }
+
+  fragmentInList(negated: boolean, values: readonly unknown[], bind: (value: unknown) => string): string {
+    // No cast: PostgreSQL gives the array the type of the left operand, whatever expression it is.
+    return `${negated ? '<> ALL' : '= ANY'}(${bind(values)})`
   }
 
   createTableSql(meta: EntityMetadata): string {

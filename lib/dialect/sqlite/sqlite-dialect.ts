@@ -76,10 +76,14 @@ export class SqliteDialect implements Dialect {
   }
 
   inList(column: string, _type: ColumnType, values: readonly unknown[], bind: (value: unknown) => string): string {
+    return `${column} ${this.fragmentInList(false, values, bind)}`
+  }
+
+  fragmentInList(negated: boolean, values: readonly unknown[], bind: (value: unknown) => string): string {
     // One JSON parameter instead of one placeholder per value: the statement text (and its cached
     // prepared statement) stays the same for any list length, and SQLite's parameter limit never applies.
     const json = `[${values.map((value) => (typeof value === 'bigint' ? value.toString() : JSON.stringify(value))).join(',')}]`
-    return `${column} IN (SELECT value FROM json_each(${bind(json)}))`
+    return `${negated ? 'NOT IN' : 'IN'} (SELECT value FROM json_each(${bind(json)}))`
   }
 
   createTableSql(meta: EntityMetadata): string {
