@@ -99,7 +99,7 @@ describeEachDialect(
         }
         const { batches, rows } = inspect(file, committed)
         const duringFlush = kills.filter((kill) => kill.duringFlushOf !== undefined).length
-        const story = kills.map((kill, i) => `kill ${i + 1} ${kill.delayMs} ms into a flush: ${kill.duringFlushOf === undefined ? 'between flushes' : `during the flush of batch ${kill.duringFlushOf}`}`)
+        const story = kills.map((kill, i) => `kill ${i + 1}, ${kill.delayMs} ms after a flush began: ${kill.duringFlushOf === undefined ? 'between flushes' : `during the flush of batch ${kill.duringFlushOf}`}`)
         console.log(`[crash safety] ${batches} batches (${rows} rows) survived ${KILLS} kills, ${duringFlush} during a flush:\n${story.join('\n')}`)
         expect(problems, story.join('\n')).toEqual([])
         expect(duringFlush, `no kill landed during a flush:\n${story.join('\n')}`).toBeGreaterThan(0)
