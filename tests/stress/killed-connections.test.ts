@@ -33,20 +33,20 @@ describeEachDialect(
       return { ...result, context }
     }
 
-    it('rejects a flush whose backend dies with a ConnectionError, writes none of it, and the next flush writes it once', async () => {
-      const result = await runScenario('flush')
+    /** The call failed with a ConnectionError, wrote nothing, and the retry wrote everything once. */
+    function expectFailedCleanlyThenWrittenOnce(result: Record<string, unknown>): void {
       expect((result.failure as { name?: string } | undefined)?.name, String(result.context)).toBe('ConnectionError')
       expect(result.afterFailure).toEqual(NOTHING)
       expect(result.retry, String(result.context)).toBeUndefined()
       expect(result.afterRetry).toEqual(WRITTEN_ONCE)
+    }
+
+    it('rejects a flush whose backend dies with a ConnectionError, writes none of it, and the next flush writes it once', async () => {
+      expectFailedCleanlyThenWrittenOnce(await runScenario('flush'))
     })
 
     it('rejects a transaction whose backend dies while its callback awaits with a ConnectionError, and a retry commits it once', async () => {
-      const result = await runScenario('transaction')
-      expect((result.failure as { name?: string } | undefined)?.name, String(result.context)).toBe('ConnectionError')
-      expect(result.afterFailure).toEqual(NOTHING)
-      expect(result.retry, String(result.context)).toBeUndefined()
-      expect(result.afterRetry).toEqual(WRITTEN_ONCE)
+      expectFailedCleanlyThenWrittenOnce(await runScenario('transaction'))
     })
 
     it('recovers from backends killed while idle in the pool: the next flush writes everything once', async () => {
