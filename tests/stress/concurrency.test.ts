@@ -46,8 +46,12 @@ interface DatabaseState {
   /** id -> deleted_at in epoch ms, or null when live. */
   readonly users: Map<number, number | null>
   readonly stories: Map<number, { readonly user: number; readonly deleted: number | null }>
-  /** Every change of deleted_at, in commit order: `table id:old->new`. */
+  /** Every change of deleted_at, in commit order: `table #id: old -> new`. */
   readonly transitions: string[]
+  /** The same changes as data. */
+  readonly changes: { readonly table: string; readonly id: number; readonly to: number | null }[]
+  /** Stories whose required user does not exist, counted by the database itself. */
+  readonly orphans: number
 }
 
 async function readState(connection: SecondConnection, isPostgres: boolean): Promise<DatabaseState> {
@@ -56,10 +60,13 @@ async function readState(connection: SecondConnection, isPostgres: boolean): Pro
   const users = await connection.run(`SELECT id, ${ms('deleted_at')} AS deleted FROM "user"`)
   const stories = await connection.run(`SELECT id, created_by_id AS user_id, ${ms('deleted_at')} AS deleted FROM story`)
   const audit = await connection.run('SELECT tbl, row_id, old_ms, new_ms FROM stress_audit ORDER BY seq')
+  const orphans = await connection.run('SELECT count(*) AS n FROM story s WHERE NOT EXISTS (SELECT 1 FROM "user" u WHERE u.id = s.created_by_id)')
   return {
     users: new Map(users.map((row) => [Number(row.id), nullableNumber(row.deleted)])),
     stories: new Map(stories.map((row) => [Number(row.id), { user: Number(row.user_id), deleted: nullableNumber(row.deleted) }])),
     transitions: audit.map((row) => transition(String(row.tbl), row.row_id, nullableNumber(row.old_ms), nullableNumber(row.new_ms))),
+    changes: audit.map((row) => ({ table: String(row.tbl), id: Number(row.row_id), to: nullableNumber(row.new_ms) })),
+    orphans: Number(orphans[0]?.n),
   }
 }
 
@@ -82,7 +89,8 @@ function missingFrom(available: readonly string[], wanted: readonly string[]): s
 
 interface Seed {
   readonly users: ReadonlySet<number>
-  readonly stories: ReadonlySet<number>
+  /** Story id -> its user's id. */
+  readonly stories: ReadonlyMap<number, number>
 }
 
 /** Every disagreement between what the processes reported and what the database holds. */
@@ -106,6 +114,7 @@ function reconcile(seed: Seed, runs: readonly ChildRun[], state: DatabaseState):
   const insertedUsers = new Set(ok('insertUser').map((message) => Number(message.id)))
   const deletedUsers = new Set(ok('deleteUser').map((message) => Number(message.id)))
 
+  if (state.orphans !== 0) problems.push(`${state.orphans} stories reference a user that does not exist`)
   for (const [id, story] of state.stories) {
     if (!state.users.has(story.user)) problems.push(`orphan: Story #${id} references User #${story.user}, which does not exist`)
     if (!seed.stories.has(id) && !insertedStories.has(id)) problems.push(`Story #${id} is in the database, but no process reported inserting it`)
@@ -163,6 +172,18 @@ function reconcile(seed: Seed, runs: readonly ChildRun[], state: DatabaseState):
     .concat(ok('restoreStory').map((message) => transition('story', message.id, message.stamp as number, null)))
   for (const item of missingFrom(state.transitions, storyReports)) problems.push(`reported as committed but never written: ${item}${gone(item)}`)
 
+  // A restore, single or cascading, never brings a story back while its user is soft-deleted.
+  const storyUser = new Map([...seed.stories, ...insertedStories])
+  const hiddenUsers = new Set<number>()
+  for (const change of state.changes) {
+    if (change.table === 'user') {
+      if (change.to === null) hiddenUsers.delete(change.id)
+      else hiddenUsers.add(change.id)
+    } else if (change.to === null && hiddenUsers.has(storyUser.get(change.id) ?? -1)) {
+      problems.push(`Story #${change.id} was restored while its User #${storyUser.get(change.id)} was soft-deleted`)
+    }
+  }
+
   const lastReported = new Map<number, number | null>()
   for (const run of runs) {
     for (const message of messagesOf(run, 'ok')) {
@@ -207,7 +228,7 @@ describeEachDialect(
         await ORM.flush()
         const seed: Seed = {
           users: new Set((await User.find()).map((user) => Number(user.id))),
-          stories: new Set((await Story.find()).map((story) => Number(story.id))),
+          stories: new Map((await Story.find({ relations: { createdBy: true } })).map((story) => [Number(story.id), Number(story.createdBy.id)])),
         }
         await ORM.close()
         const connection = await db.openSecondConnection()
