@@ -1,5 +1,5 @@
 import swc from 'unplugin-swc'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // esbuild (vitest's default transform) emits no decorator metadata; SWC does, like tsc.
 export default defineConfig({
@@ -14,6 +14,8 @@ export default defineConfig({
   ],
   test: {
     include: ['tests/**/*.test.ts'],
+    // The stress suite runs on its own: `npm run test:stress` (vitest.stress.config.ts).
+    exclude: [...configDefaults.exclude, 'tests/stress/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
