@@ -18,6 +18,8 @@ export function adoptOwnFields(entity: Stateful, state: EntityState, wrapCollect
     const relation = state.meta.relationsByProperty.get(key)
     if (column && (column.role === 'user' || column.role === 'relation')) {
       state.values[column.index] = own
+    } else if (column?.role === 'version') {
+      // A declared `version: number` field: the ORM sets the version, the field's initial value is dropped.
     } else if (relation?.kind === 'toMany') {
       state.values[relation.slot] = Array.isArray(own) ? wrapCollection(entity, relation.slot, own) : own
     } else if (relation?.kind !== 'inverse') {
