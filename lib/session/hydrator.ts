@@ -50,11 +50,9 @@ export class Hydrator {
 
   /** Takes the database's values for every column that has no pending change in memory. */
   #refresh(state: EntityState, row: RawRow, decoders: readonly Decoder[]): void {
-    const { relationAtSlot, versionColumn } = state.meta
+    const { relationAtSlot } = state.meta
     for (let c = 1; c < decoders.length; c++) {
       if (state.dirty?.has(c)) continue
-      // Pending changes were made on the loaded version: they must still require it when written.
-      if (state.dirty && c === versionColumn?.index) continue
       const value = (decoders[c] as Decoder)(row[c])
       // A loaded to-one target stays loaded while the row still points at it.
       if (relationAtSlot[c] && referencedId(value) === referencedId(state.values[c])) continue
