@@ -218,7 +218,8 @@ async function bulk(runtime: Runtime, ctor: object & { name: string }, options: 
       const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined, guard)
       return ids.length
     } catch (error) {
-      throw error instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(error, `${meta.className}.restore()`) : error
+      const typed = runtime.toOrmError(error)
+      throw typed instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(typed, `restore the matching ${meta.className} rows`) : typed
     }
   })
 }
