@@ -78,6 +78,7 @@ describeEachDialect('isDeleted = false keeps the rule of restore()', (db) => {
     side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
     const { ann, one } = await hiddenPair()
     one.isDeleted = false
+    await expect(ORM.flush()).rejects.toBeInstanceOf(RestoreError)
     ann.isDeleted = false
     await ORM.flush()
     expect(await columnValues(side, 'chapter', 'deleted_at')).toEqual([null, null])
