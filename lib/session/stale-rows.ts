@@ -65,10 +65,7 @@ export function settleMiss(runtime: Runtime, work: UnitOfWork, entity: Stateful,
     state.detachedBecause = 'its row was deleted by someone else'
     return
   }
-  runtime.journal(work, entity, state)
-  state.owner?.dirtyEntities.delete(entity)
-  state.dirty = undefined
-  state.owner = undefined
+  dropPendingChanges(runtime, work, entity, state)
   state.status = DETACHED
   state.detachedBecause = CHANGED_BY_OTHERS
   runtime.identityMap.delete(state.meta, state.values[0])
@@ -111,10 +108,7 @@ export async function reloadInstance(runtime: Runtime, entity: Stateful): Promis
   if (isStale && holder && holder !== entity) {
     throw DetachedInstanceError.detached(meta.className, id, 'another instance was loaded for its row since: use that one')
   }
-  runtime.journal(work, entity, state)
-  state.owner?.dirtyEntities.delete(entity)
-  state.dirty = undefined
-  state.owner = undefined
+  dropPendingChanges(runtime, work, entity, state)
   state.snapshots = undefined
   state.members = undefined
   // Collections load again when next read: their unflushed changes are dropped with the rest.
@@ -123,6 +117,14 @@ export async function reloadInstance(runtime: Runtime, entity: Stateful): Promis
   state.detachedBecause = undefined
   runtime.identityMap.set(meta, id, entity)
   runtime.hydrator.hydrate(meta, rows)
+}
+
+/** The instance's unflushed changes are dropped (journaled first, so a rolled-back transaction brings them back). */
+function dropPendingChanges(runtime: Runtime, work: UnitOfWork, entity: Stateful, state: EntityState): void {
+  runtime.journal(work, entity, state)
+  state.owner?.dirtyEntities.delete(entity)
+  state.dirty = undefined
+  state.owner = undefined
 }
 
 /** The row of this id as decoded column values (soft-deleted or not), or undefined when it is gone. */
@@ -155,8 +157,8 @@ async function whyRestoreMissed(runtime: Runtime, connection: Connection, state:
   return 'changed'
 }
 
-/** For a versioned row: which version this process holds (the message says the row moved on). */
-function versionDetail(state: EntityState): string {
+/** @internal For a versioned row: which version this process holds (the message says the row moved on). */
+export function versionDetail(state: EntityState): string {
   const version = state.meta.versionColumn
   return version ? ` (this process holds version ${String(state.values[version.index])})` : ''
 }

@@ -9,7 +9,7 @@ import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
 import { applyHardDelete, applySoftDeleteState } from '../session/applied-deletes.js'
-import { settleMiss, whyMissed } from '../session/stale-rows.js'
+import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -89,8 +89,7 @@ async function writeRoot(runtime: Runtime, connection: Connection, entity: State
   const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, stamp)
   if (ids.length === 0) {
     const reason = await whyMissed(runtime, connection, entity)
-    const detail = version ? ` (this process holds version ${String(state.values[version.index])})` : ''
-    throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, detail)
+    throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, versionDetail(state))
   }
   return ids
 }

@@ -38,3 +38,13 @@ export async function columnValues(side: BehindTheOrm, table: string, column: st
 export function isPostgres(): boolean {
   return ORM.dialect === 'postgres'
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { Column, ORM, Relation, RestoreError, SoftDel, UniqueConstraintError, type EntityClass } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
-import { bootWithSideDoor, columnValues, type BehindTheOrm } from './behind-the-orm.js'
+import { bootWithSideDoor, caught, columnValues, type BehindTheOrm } from './behind-the-orm.js'
 
 // One rule for isDeleted = false and restore(): a row never comes back under a soft-deleted required parent.
 
@@ -26,15 +26,6 @@ class Chapter extends SoftDel {
 const CLASSES: EntityClass[] = [SoftDel, Author, Chapter]
 
 let side: BehindTheOrm
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
 
 /** An author and a chapter, each soft-deleted on its own; plus a live author with a live chapter. */
 async function hiddenPair(): Promise<{ ann: Author; one: Chapter; bob: Author; two: Chapter }> {

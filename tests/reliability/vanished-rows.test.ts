@@ -11,7 +11,7 @@ import {
   type EntityClass,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
-import { bootWithSideDoor, columnValues, type BehindTheOrm } from './behind-the-orm.js'
+import { bootWithSideDoor, caught, columnValues, type BehindTheOrm } from './behind-the-orm.js'
 
 // Writes to rows that another connection deleted: the flush (or call) refuses, writes nothing, and
 // detaches the instance of the vanished row; the rest stays pending.
@@ -51,15 +51,6 @@ async function deleteBehindOrm(table: string, id: unknown): Promise<void> {
 
 async function emails(): Promise<unknown[]> {
   return columnValues(side, 'account', 'email')
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describeEachDialect('writes to vanished rows', (db) => {
@@ -109,6 +100,22 @@ describeEachDialect('writes to vanished rows', (db) => {
     expect(await emails()).toEqual(accounts.filter((_, i) => i !== 4).map((_, i) => `a${i < 4 ? i : i + 1}`))
     await ORM.flush()
     expect(await emails()).toEqual(accounts.filter((_, i) => i !== 4).map((_, i) => `a${i < 4 ? i : i + 1}-changed`))
+  })
+
+  it('checks the rows it updates within the one batched statement it sends', async () => {
+    const queries: string[] = []
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false, onQuery: (text) => queries.push(text) })
+    const accounts = Array.from({ length: 10 }, (_, i) => new Account(`a${i}`))
+    await ORM.flush()
+    queries.length = 0
+    for (const account of accounts) account.email += '-changed'
+    await ORM.flush()
+    expect(queries).toEqual([
+      db.isPostgres
+        ? 'UPDATE "account" AS t SET "email" = v.c0, "updated_at" = v.c1 FROM unnest($1::text[], $2::timestamptz[], $3::int4[]) ' +
+          'AS v(c0, c1, id) WHERE t."id" = v.id RETURNING t."id"'
+        : 'UPDATE "account" SET "email" = ?, "updated_at" = ? WHERE "id" = ?',
+    ])
   })
 
   it('refuses delete() of an instance whose row vanished, and detaches it', async () => {

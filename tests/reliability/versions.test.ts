@@ -12,7 +12,7 @@ import {
   type EntityClass,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
-import { bootWithSideDoor, columnValues, type BehindTheOrm } from './behind-the-orm.js'
+import { bootWithSideDoor, caught, columnValues, type BehindTheOrm } from './behind-the-orm.js'
 
 // Optimistic concurrency: a version column that every update increments and requires.
 
@@ -60,15 +60,6 @@ let side: BehindTheOrm
 
 async function versions(table: string): Promise<number[]> {
   return (await columnValues(side, table, 'version')).map(Number)
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describeEachDialect('version columns', (db) => {
@@ -120,6 +111,20 @@ describeEachDialect('version columns', (db) => {
     expect(await columnValues(side, 'doc', 'title')).toEqual(['theirs', 'other'])
     await ORM.flush()
     expect(await columnValues(side, 'doc', 'title')).toEqual(['theirs', 'other-2'])
+  })
+
+  it('rolls back a batched update of versioned rows when one of them changed', async () => {
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
+    const docs = [new Doc('a'), new Doc('b'), new Doc('c')]
+    await ORM.flush()
+    await side.run('UPDATE doc SET version = version + 1 WHERE id = ?', [docs[1]?.id])
+    for (const doc of docs) doc.title += '-2'
+    const error = await caught(ORM.flush())
+    expect((error as ConcurrencyError).id).toBe(docs[1]?.id)
+    expect(await columnValues(side, 'doc', 'title')).toEqual(['a', 'b', 'c'])
+    await ORM.flush()
+    expect(await columnValues(side, 'doc', 'title')).toEqual(['a-2', 'b', 'c-2'])
+    expect(await versions('doc')).toEqual([2, 2, 2])
   })
 
   it('lets the caller reload() after a conflict and re-apply the change on the current version', async () => {
