@@ -26,9 +26,11 @@ export async function explainMissedRows(runtime: Runtime, work: UnitOfWork, miss
   const stale: [Stateful, MissReason][] = []
   let restoreError: RestoreError | undefined
   try {
+    // One read per class: a write can miss many rows (another process deleted them all).
+    const rows = await readRows(runtime, work.connection, missed)
     for (const entity of missed) {
       const state = entity[STATE]
-      const row = await readRow(runtime, work.connection, state.meta, state.values[0])
+      const row = rows.get(entity)
       const reason = row ? await whyRestoreMissed(runtime, work.connection, state, row) : 'deleted'
       if (reason instanceof RestoreError) restoreError ??= reason
       else stale.push([entity, reason])
@@ -125,6 +127,27 @@ function dropPendingChanges(runtime: Runtime, work: UnitOfWork, entity: Stateful
   state.owner?.dirtyEntities.delete(entity)
   state.dirty = undefined
   state.owner = undefined
+}
+
+/** The rows of these instances as decoded column values (soft-deleted or not); a row that is gone has no entry. */
+async function readRows(runtime: Runtime, connection: Connection, entities: readonly Stateful[]): Promise<Map<Stateful, unknown[]>> {
+  const byClass = new Map<EntityMetadata, Map<unknown, Stateful>>()
+  for (const entity of entities) {
+    const state = entity[STATE]
+    let ids = byClass.get(state.meta)
+    if (!ids) byClass.set(state.meta, (ids = new Map()))
+    ids.set(state.values[0], entity)
+  }
+  const found = new Map<Stateful, unknown[]>()
+  for (const [meta, ids] of byClass) {
+    const query = runtime.compiler.selectWhereIn(meta, meta.idColumn, [...ids.keys()], 'all')
+    for (const raw of await connection.select(query.text, query.params, meta.needsSafeIntegers)) {
+      const row = meta.columns.map((column) => runtime.dialect.decode(column.type, raw[column.index]))
+      const entity = ids.get(row[0])
+      if (entity) found.set(entity, row)
+    }
+  }
+  return found
 }
 
 /** The row of this id as decoded column values (soft-deleted or not), or undefined when it is gone. */

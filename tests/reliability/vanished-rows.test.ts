@@ -102,6 +102,20 @@ describeEachDialect('writes to vanished rows', (db) => {
     expect(await emails()).toEqual(accounts.filter((_, i) => i !== 4).map((_, i) => `a${i < 4 ? i : i + 1}-changed`))
   })
 
+  it('names the first missed row, counts the others, and detaches every one of them', async () => {
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
+    const accounts = Array.from({ length: 5 }, (_, i) => new Account(`a${i}`))
+    await ORM.flush()
+    await deleteBehindOrm('account', accounts[1]?.id)
+    await deleteBehindOrm('account', accounts[3]?.id)
+    for (const account of accounts) account.email += '-changed'
+    const error = await caught(ORM.flush())
+    expect((error as Error).message).toContain(`Account #${String(accounts[1]?.id)} (and 1 more row)`)
+    await ORM.flush()
+    expect(await emails()).toEqual(['a0-changed', 'a2-changed', 'a4-changed'])
+    for (const vanished of [accounts[1], accounts[3]]) await expect(vanished?.save()).rejects.toBeInstanceOf(DetachedInstanceError)
+  })
+
   it('checks the rows it updates within the one batched statement it sends', async () => {
     const queries: string[] = []
     side = await bootWithSideDoor(db, CLASSES, { autoFlush: false, onQuery: (text) => queries.push(text) })
