@@ -96,7 +96,8 @@ export function updateSetSql(op: UpdateOp, quote: (name: string) => string, valu
 
 /** @internal The conditions an update op adds after the id match: the checked column, live parents. */
 export function updateGuardSql(op: UpdateOp, quote: (name: string) => string, checkValue: string, qualifier = ''): string {
-  let sql = op.check ? ` AND ${qualifier}${quote(op.check.name)} = ${checkValue}` : ''
+  // A version column added to a table that had rows holds NULL there: those rows count as version 0.
+  let sql = op.check ? ` AND COALESCE(${qualifier}${quote(op.check.name)}, 0) = ${checkValue}` : ''
   if (op.underLiveParents) for (const condition of liveParentsSql(op.meta, quote, qualifier)) sql += ` AND ${condition}`
   return sql
 }

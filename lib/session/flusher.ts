@@ -1,11 +1,11 @@
 import { RowsMissed, type Dialect, type WriteResult } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, STATE, serializeMutable, setMembers, type Stateful } from './entity-state.js'
 import type { IdentityMap } from './identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { changesUpdatedAt, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
+import { changesUpdatedAt, loadedVersion, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {
@@ -132,8 +132,8 @@ function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork,
   })
   for (const entity of plan.versioned) {
     const state = entity[STATE]
-    const slot = (state.meta.versionColumn as { index: number }).index
-    state.values[slot] = (state.values[slot] as number) + 1
+    const column = state.meta.versionColumn as ColumnMetadata
+    state.values[column.index] = loadedVersion(state, column) + 1
   }
   const softDeleted = new Map<EntityMetadata, unknown[]>()
   taken.updates.forEach((entity, i) => {

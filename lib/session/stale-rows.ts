@@ -9,6 +9,7 @@ import { applyHardDelete } from './applied-deletes.js'
 import { DETACHED, MANAGED, NEW, STATE, type EntityState, type Stateful } from './entity-state.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
+import { loadedVersion } from './write-planner.js'
 
 /** Why a write missed a row that is still there: `reload()` may bring the instance back. */
 const CHANGED_BY_OTHERS = 'its row was changed by someone else; reload() it to read the row as it is now'
@@ -164,7 +165,7 @@ async function readRow(runtime: Runtime, connection: Connection, meta: EntityMet
 async function whyRestoreMissed(runtime: Runtime, connection: Connection, state: EntityState, row: unknown[]): Promise<MissReason | RestoreError> {
   const { meta } = state
   const version = meta.versionColumn
-  if (version && row[version.index] !== state.values[version.index]) return 'changed'
+  if (version && (row[version.index] ?? 0) !== loadedVersion(state, version)) return 'changed'
   const deletedAt = meta.deletedAtColumn
   const isRestore = deletedAt !== undefined && state.dirty?.has(deletedAt.index) === true && state.values[deletedAt.index] === undefined
   if (!isRestore) return 'changed'

@@ -148,7 +148,7 @@ class WritePlanner {
       const row = this.#encodeRow(state, group.op.columns, undefined)
       row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
       if (meta.versionColumn) {
-        row.push(this.dialect.encode('integer', state.values[meta.versionColumn.index]))
+        row.push(this.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
         this.#versioned.push(entity)
       }
       group.op.rows.push(row)
@@ -237,7 +237,7 @@ class WritePlanner {
         continue
       }
       if (column.role === 'version') {
-        row[c] = dialect.encode('integer', inserting ? 1 : (state.values[column.index] as number) + 1)
+        row[c] = dialect.encode('integer', inserting ? 1 : loadedVersion(state, column) + 1)
         continue
       }
       const value = state.values[column.index]
@@ -309,6 +309,11 @@ export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number
     if (column && column.role !== 'deletedAt') return true
   }
   return false
+}
+
+/** @internal The version this process loaded; NULL (a version column added to a table with rows) counts as 0. */
+export function loadedVersion(state: EntityState, column: ColumnMetadata): number {
+  return (state.values[column.index] as number | undefined) ?? 0
 }
 
 /** Whether a row of `meta` has required parents that can be soft-deleted: restoring it must check them. */

@@ -10,6 +10,7 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
 import { applyHardDelete, applySoftDeleteState } from '../session/applied-deletes.js'
 import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
+import { loadedVersion } from '../session/write-planner.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -84,7 +85,7 @@ async function writeRoot(runtime: Runtime, connection: Connection, entity: State
   const condition = (params: ParamList): string => {
     const byId = runtime.compiler.inIds('"id"', meta.idColumn.type, [id], params)
     if (!version) return byId
-    return `${byId} AND ${runtime.dialect.quote(version.name)} = ${params.bind(runtime.dialect.encode('integer', state.values[version.index]))}`
+    return `${byId} AND COALESCE(${runtime.dialect.quote(version.name)}, 0) = ${params.bind(runtime.dialect.encode('integer', loadedVersion(state, version)))}`
   }
   const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, stamp)
   if (ids.length === 0) {
@@ -256,7 +257,7 @@ async function updateDeletedAt(
   let set = mode === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
   // Every update of a versioned row increments its version, soft delete and restore included.
   const version = meta.versionColumn && dialect.quote(meta.versionColumn.name)
-  if (version) set += `, ${version} = ${version} + 1`
+  if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
   const condition = buildCondition(params)
   const conditions = condition ? [`(${condition})`] : []
   if (mode === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
@@ -282,7 +283,7 @@ function followVersions(runtime: Runtime, meta: EntityMetadata, version: ColumnM
   ids.forEach((id, i) => {
     const entity = runtime.identityMap.get(meta, id) as Stateful | undefined
     const next = Number(rows[i]?.[1])
-    if (entity && entity[STATE].values[version.index] === next - 1) entity[STATE].values[version.index] = next
+    if (entity && loadedVersion(entity[STATE], version) === next - 1) entity[STATE].values[version.index] = next
   })
 }
 

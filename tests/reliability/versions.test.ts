@@ -8,6 +8,7 @@ import {
   ORM,
   Relation,
   SoftDel,
+  Table,
   ValidationError,
   type EntityClass,
 } from '../../lib/index.js'
@@ -206,6 +207,42 @@ describeEachDialect('version columns', (db) => {
     expect(await versions('page')).toEqual([6])
   })
 })
+
+@Table({ name: 'memo' })
+class MemoBefore extends Entity {
+  @Column() text: string
+  constructor(text: string) {
+    super()
+    this.text = text
+  }
+}
+
+@Table({ name: 'memo' })
+class MemoAfter extends Entity {
+  @Column() text: string
+  @Column({ version: true }) version: number
+}
+
+describeEachDialect(
+  'a version column added to a table that has rows',
+  (db) => {
+    it('counts the rows from before as version 0 and gives them version 1 at their first update', async () => {
+      await db.boot([MemoBefore], { autoFlush: false, logger: { warn: () => undefined } })
+      new MemoBefore('old')
+      await ORM.flush()
+      await ORM.close()
+      await ORM.boot([MemoAfter], { ...db.connectionOptions(), autoFlush: false, logger: { warn: () => undefined } })
+      const [memo] = await MemoAfter.find()
+      expect(memo?.version).toBeUndefined()
+      if (memo) memo.text = 'new'
+      await ORM.flush()
+      expect(memo?.version).toBe(1)
+      const [row] = await ORM.query('SELECT text, version FROM memo')
+      expect([row?.text, Number(row?.version)]).toEqual(['new', 1])
+    })
+  },
+  ['sqlite-file', 'postgres'],
+)
 
 describeEachDialect('reload()', (db) => {
   it('drops unflushed changes and takes the row as it is now, version included', async () => {
