@@ -63,13 +63,64 @@ export interface InsertOp {
   readonly hasPendingIds: boolean
 }
 
-/** @internal One batched UPDATE of the same columns on several rows; each row ends with its id. */
+/**
+ * @internal One batched UPDATE of the same columns on several rows; each row ends with its id, then, with
+ * `check`, the value that column must still hold. Every row must hit its row, or the driver throws
+ * {@link RowsMissed}. No columns: the rows are only checked (their `updated_at` is set to itself).
+ */
 export interface UpdateOp {
   readonly kind: 'update'
   readonly meta: EntityMetadata
   readonly columns: readonly ColumnMetadata[]
   readonly rows: unknown[][]
   readonly hasPendingIds: boolean
+  /** A column whose loaded value the row must still hold (the version column). */
+  readonly check?: ColumnMetadata
+  /** The rows are being restored: every required soft-deletable parent must be live ({@link liveParentsSql}). */
+  readonly underLiveParents?: boolean
+}
+
+/**
+ * @internal Thrown by a driver, inside the write's transaction (which then rolls back), when rows of an
+ * update op did not hit their row: op `op`, rows `rows` (positions in `op.rows`).
+ */
+export class RowsMissed extends Error {
+  constructor(
+    readonly op: number,
+    readonly rows: readonly number[],
+  ) {
+    super(`internal: ${rows.length} rows of write op ${op} missed their row`)
+  }
+}
+
+/** @internal The SQL of an update op: `SET` list and `WHERE` extras, given the placeholder/qualifier spelling. */
+export function updateSetSql(op: UpdateOp, quote: (name: string) => string, value: (column: number) => string, qualifier = ''): string {
+  if (op.columns.length === 0) return `${quote(op.meta.updatedAtColumn.name)} = ${qualifier}${quote(op.meta.updatedAtColumn.name)}`
+  return op.columns.map((column, i) => `${quote(column.name)} = ${value(i)}`).join(', ')
+}
+
+/** @internal The conditions an update op adds after the id match: the checked column, live parents. */
+export function updateGuardSql(op: UpdateOp, quote: (name: string) => string, checkValue: string, qualifier = ''): string {
+  // A version column added to a table that had rows holds NULL there: those rows count as version 0.
+  let sql = op.check ? ` AND COALESCE(${qualifier}${quote(op.check.name)}, 0) = ${checkValue}` : ''
+  if (op.underLiveParents) for (const condition of liveParentsSql(op.meta, quote, qualifier)) sql += ` AND ${condition}`
+  return sql
+}
+
+/**
+ * @internal Conditions that every required soft-deletable parent of a row of `meta` is live: a row must not
+ * come back (be restored) under a hidden parent.
+ */
+export function liveParentsSql(meta: EntityMetadata, quote: (name: string) => string, qualifier = ''): string[] {
+  return meta.relations
+    .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
+    .map((relation) => {
+      const target = relation.target
+      return (
+        `${qualifier}${quote((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${quote(target.tableName)} ` +
+        `WHERE ${quote((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
+      )
+    })
 }
 
 /**

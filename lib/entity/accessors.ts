@@ -13,6 +13,7 @@ import type { Runtime } from '../session/runtime.js'
 export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
   for (const relation of meta.relations) installRelationAccessor(meta, relation, runtime)
   if (meta.deletedAtColumn) installSoftDeleteAccessors(meta, meta.deletedAtColumn.index, runtime)
+  if (meta.versionColumn) installVersionAccessor(meta, meta.versionColumn)
   for (const column of meta.columns) {
     if (column.role !== 'user') continue
     Object.defineProperty(meta.ctor.prototype, column.property, {
@@ -30,6 +31,18 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
             },
     })
   }
+}
+
+/** The version column reads the loaded version and refuses assignments: every update sets it. */
+function installVersionAccessor(meta: EntityMetadata, column: ColumnMetadata): void {
+  Object.defineProperty(meta.ctor.prototype, column.property, {
+    configurable: true,
+    enumerable: false,
+    get: plainGetter(column),
+    set(this: Stateful) {
+      throw ValidationError.readOnly(meta.className, column.property)
+    },
+  })
 }
 
 /**

@@ -8,6 +8,7 @@ import { visibilityOf } from '../query/query-compiler.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
 import { referencedId } from '../session/reference.js'
+import { reloadInstance } from '../session/stale-rows.js'
 
 /** The type of an entity id: a number for INT, a bigint for BIGINT, a string for UUID. */
 export type EntityId = number | bigint | string
@@ -60,6 +61,21 @@ export abstract class Entity {
     const state = this[STATE]
     if (state.status === DETACHED || state.epoch !== runtime.epoch) throw runtime.detachedError(state)
     await runtime.flush()
+  }
+
+  /**
+   * Reads the row again (a soft-deleted one too): drops this instance's unflushed changes and takes every
+   * column from the database, the version included; to-many relations load again when next read. Brings
+   * back an instance detached by a `ConcurrencyError` for a changed row. Throws `ConcurrencyError` (and
+   * detaches the instance) when the row is gone, and `ValidationError` for an instance never flushed.
+   *
+   * ```ts
+   * await account.reload()
+   * account.name = 'Ann'   // re-apply the change on the current version
+   * ```
+   */
+  async reload(): Promise<void> {
+    await reloadInstance(requireRuntime(`reload a ${this.constructor.name}`), this as unknown as Stateful)
   }
 
   /**

@@ -8,4 +8,13 @@ export class RestoreError extends OrmError {
         `back under a hidden parent. Restore ${parent} first, or call restore({ withAncestors: true }).`,
     )
   }
+
+  /** A flush would make a row live (`isDeleted = false`) under a parent that stays soft-deleted. */
+  static parentDeletedInFlush(row: string, path: string, parent: string): RestoreError {
+    return new RestoreError(
+      `Cannot restore ${row} (isDeleted = false): its required parent ${parent} (${path}) is still soft-deleted, and a ` +
+        `row must not come back under a hidden parent. Nothing from this flush was written. Restore ${parent} too ` +
+        `(in the same flush is fine), or set isDeleted back to true, then flush again.`,
+    )
+  }
 }

@@ -9,6 +9,8 @@ import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
 import { applyHardDelete } from '../session/applied-deletes.js'
+import { settleMiss } from '../session/stale-rows.js'
+import { ConcurrencyError } from '../errors/concurrency-error.js'
 
 /** Per class, the relations through which its rows point at the rows being looked at. */
 type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
@@ -39,11 +41,15 @@ export async function getReferencers(runtime: Runtime, entity: Stateful): Promis
  */
 export async function deleteInstance(runtime: Runtime, entity: Stateful): Promise<void> {
   const meta = await enterInstance(runtime, entity)
-  const id = entity[STATE].values[0]
-  const deleted = await deleteRows(runtime, meta, () => meta.describeRow(id), async () => [id])
-  // Another delete() of this instance got there first (both started before either ended).
   const state = entity[STATE]
-  if (deleted === 0 && state.status === DETACHED) throw runtime.detachedError(state)
+  const id = state.values[0]
+  const deleted = await deleteRows(runtime, meta, () => meta.describeRow(id), async () => (state.status === DETACHED ? [] : [id]))
+  if (deleted > 0) return
+  // Another delete() of this instance got there first (both started before either ended).
+  if (state.status === DETACHED) throw runtime.detachedError(state)
+  // Nobody here deleted the row: another connection or process did.
+  settleMiss(runtime, runtime.currentWork(), entity, 'deleted')
+  throw ConcurrencyError.missedInCall(meta.className, id, 'delete', 'deleted')
 }
 
 /**
@@ -111,7 +117,7 @@ async function deleteRows(
         const params = new ParamList(runtime.dialect)
         const text = `DELETE FROM ${runtime.dialect.quote(meta.tableName)} WHERE ${runtime.compiler.inIds('"id"', meta.idColumn.type, ids, params)}`
         const deleted = await connection.execute(text, params.values)
-        applyHardDelete(runtime, work, meta, ids)
+        if (deleted > 0) applyHardDelete(runtime, work, meta, ids)
         return deleted
       } catch (error) {
         throw runtime.toOrmError(error)

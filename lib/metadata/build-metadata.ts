@@ -117,7 +117,10 @@ function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor:
       }
       if (seenProperties.has(declaration.property)) continue
       seenProperties.add(declaration.property)
-      addColumn(resolveColumn(className, declaration, roots.entity))
+      const column = addColumn(resolveColumn(className, declaration, roots.entity))
+      if (column.role === 'version' && columns.some((other) => other.role === 'version' && other !== column)) {
+        throw BootError.badOption(`${className}.${column.property} is a second version column; a class has at most one @Column({ version: true }).`)
+      }
     }
     for (const declaration of relationDeclarations) {
       const { property, options } = declaration
@@ -280,6 +283,10 @@ function resolveColumn(
 ): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
   const { property, options } = declaration
   checkPropertyName(className, property)
+  if (options.version === true) return resolveVersionColumn(className, declaration)
+  if (options.version !== undefined && options.version !== false) {
+    throw BootError.badOption(`${className}.${property} has version: ${JSON.stringify(options.version)}; use version: true or leave it out.`)
+  }
   return {
     property,
     name: options.name ?? toSnakeCase(property),
@@ -288,6 +295,20 @@ function resolveColumn(
     unique: options.unique ?? false,
     role: 'user',
   }
+}
+
+/** `@Column({ version: true }) version: number`: an integer, NOT NULL, never unique. */
+function resolveVersionColumn(className: string, declaration: ColumnDeclaration): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
+  const { property, options } = declaration
+  const designType: unknown = Reflect.getMetadata('design:type', declaration.prototype, property)
+  const isNumber = options.type === undefined ? designType === Number : options.type === 'integer'
+  if (!isNumber || options.nullable === true || options.unique === true) {
+    throw BootError.badOption(
+      `${className}.${property} is a version column: declare it as @Column({ version: true }) ${property}: number ` +
+        '(an integer, not nullable, not unique).',
+    )
+  }
+  return { property, name: options.name ?? toSnakeCase(property), type: 'integer', nullable: false, unique: false, role: 'version' }
 }
 
 function checkPropertyName(className: string, property: string): void {

@@ -10,6 +10,11 @@ export interface ColumnOptions {
   readonly unique?: boolean
   /** The database column name; defaults to the snake_case property name. */
   readonly name?: string
+  /**
+   * Makes this integer column the row's version, for optimistic concurrency: 1 on insert, read-only,
+   * incremented by every update, which requires the loaded value. One per class.
+   */
+  readonly version?: boolean
 }
 
 /** Options of the `@Table()` class decorator. */

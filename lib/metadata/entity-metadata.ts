@@ -2,7 +2,7 @@ import type { ColumnType, IdType } from './column-type.js'
 import type { RelationMetadata } from './relation-metadata.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
-export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'user' | 'relation'
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'version' | 'user' | 'relation'
 
 /** @internal One mapped column of a registered class. */
 export interface ColumnMetadata {
@@ -37,6 +37,8 @@ export class EntityMetadata {
   readonly updatedAtColumn: ColumnMetadata
   /** Soft-deletable classes (descendants of SoftDel): the `deleted_at` column, always at slot 3. */
   readonly deletedAtColumn: ColumnMetadata | undefined
+  /** The `@Column({ version: true })` column, when the class has one. */
+  readonly versionColumn: ColumnMetadata | undefined
   /** True when SQLite must read this table with 64-bit safe integers. */
   readonly needsSafeIntegers: boolean
   readonly isIdGenerated: boolean
@@ -73,6 +75,7 @@ export class EntityMetadata {
     this.createdAtColumn = this.requireRole('createdAt')
     this.updatedAtColumn = this.requireRole('updatedAt')
     this.deletedAtColumn = columns.find((column) => column.role === 'deletedAt')
+    this.versionColumn = columns.find((column) => column.role === 'version')
     this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
   }
 

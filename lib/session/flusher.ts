@@ -1,11 +1,11 @@
-import type { Dialect, WriteResult } from '../dialect/dialect.js'
+import { RowsMissed, type Dialect, type WriteResult } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, STATE, serializeMutable, setMembers, type Stateful } from './entity-state.js'
 import type { IdentityMap } from './identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { changesUpdatedAt, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
+import { changesUpdatedAt, loadedVersion, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {
@@ -17,6 +17,11 @@ export interface FlushContext {
   noteSoftDeleted(meta: EntityMetadata, ids: readonly unknown[], work: UnitOfWork): void
   /** Called once per class whose rows or junction tables a write of `work` changed. */
   noteWrite(meta: EntityMetadata, work: UnitOfWork): void
+  /**
+   * Called after a write that missed the rows of `missed` rolled back (their changes are pending again):
+   * finds out why, detaches the instances whose rows are gone or changed, and returns the error to throw.
+   */
+  explainMissedRows(work: UnitOfWork, missed: readonly Stateful[]): Promise<OrmError>
 }
 
 /**
@@ -40,7 +45,7 @@ export async function flushWork(context: FlushContext, work: UnitOfWork): Promis
 async function runFlush(context: FlushContext, work: UnitOfWork): Promise<void> {
   const taken = takePending(work)
   const now = new Date()
-  let plan: WritePlan
+  let plan: WritePlan | undefined
   let result: WriteResult
   try {
     for (const entity of taken.inserts) adoptOwnFields(entity, entity[STATE], context.wrapCollection)
@@ -48,9 +53,17 @@ async function runFlush(context: FlushContext, work: UnitOfWork): Promise<void> 
     result = await work.connection.write(plan.ops)
   } catch (error) {
     putBack(work, taken)
+    if (error instanceof RowsMissed && plan) throw await context.explainMissedRows(work, missedInstances(plan, error))
     throw context.toOrmError(error)
   }
   applyResults(context, work, taken, plan, result, now)
+}
+
+/** The instances whose rows a write missed. */
+function missedInstances(plan: WritePlan, missed: RowsMissed): Stateful[] {
+  const entities = plan.updatedBy.get(missed.op)
+  if (!entities) throw new Error(`internal: write op ${missed.op} missed rows it inserted itself`)
+  return missed.rows.map((row) => entities[row] as Stateful)
 }
 
 /** Compares json/date objects that were handed out with their snapshots: in-place edits count. */
@@ -111,11 +124,17 @@ function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork,
       if (ids) state.values[0] = ids[row]
       state.values[meta.createdAtColumn.index] = now
       state.values[meta.updatedAtColumn.index] = now
+      if (meta.versionColumn) state.values[meta.versionColumn.index] = 1
       state.status = MANAGED
       if (!state.dirty) state.owner = undefined
       context.identityMap.set(meta, state.values[0], entity)
     })
   })
+  for (const entity of plan.versioned) {
+    const state = entity[STATE]
+    const column = state.meta.versionColumn as ColumnMetadata
+    state.values[column.index] = loadedVersion(state, column) + 1
+  }
   const softDeleted = new Map<EntityMetadata, unknown[]>()
   taken.updates.forEach((entity, i) => {
     const state = entity[STATE]

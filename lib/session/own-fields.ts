@@ -19,6 +19,8 @@ export function adoptOwnFields(entity: Stateful, state: EntityState, wrapCollect
     const relation = state.meta.relationsByProperty.get(key)
     if (column && (column.role === 'user' || column.role === 'relation')) {
       state.values[column.index] = normalizeValue(column.type, own)
+    } else if (column?.role === 'version') {
+      // A declared `version: number` field: the ORM sets the version, the field's initial value is dropped.
     } else if (relation?.kind === 'toMany') {
       // undefined (a declaration `tags?: Tag[]` left unset) means no members, as the setter takes it.
       state.values[relation.slot] = Array.isArray(own) || own === undefined ? wrapCollection(entity, relation.slot, own ?? []) : own

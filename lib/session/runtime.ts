@@ -17,6 +17,7 @@ import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
 import { hideSoftDeleted } from './applied-deletes.js'
+import { explainMissedRows } from './stale-rows.js'
 import { InverseView, Reference, isStateful } from './reference.js'
 import { trackedArray } from './tracked-array.js'
 import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
@@ -81,6 +82,10 @@ export class Runtime implements FlushContext {
 
   noteSoftDeleted(meta: EntityMetadata, ids: readonly unknown[], work: UnitOfWork): void {
     hideSoftDeleted(this, work, meta, ids)
+  }
+
+  explainMissedRows(work: UnitOfWork, missed: readonly Stateful[]): Promise<OrmError> {
+    return explainMissedRows(this, work, missed)
   }
 
   /** A collection is about to be loaded into an instance: inside a transaction, journal it first. */

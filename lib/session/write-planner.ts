@@ -25,6 +25,10 @@ export interface WritePlan {
   readonly ops: WriteOp[]
   /** Inserted instances per class, in op order: op i inserts insertGroups[i]. */
   readonly insertGroups: readonly (readonly [EntityMetadata, Stateful[]])[]
+  /** The persisted instances each update op writes, row by row (fix-up ops of inserted rows have none). */
+  readonly updatedBy: ReadonlyMap<number, readonly Stateful[]>
+  /** Persisted instances whose version the write increments. */
+  readonly versioned: readonly Stateful[]
   readonly memberships: readonly MembershipChange[]
   /** Classes whose rows or junction tables the write changes. */
   readonly touched: ReadonlySet<EntityMetadata>
@@ -58,6 +62,8 @@ class WritePlanner {
   readonly #junctions = new Map<JunctionMetadata, JunctionChanges>()
   readonly #memberships: MembershipChange[] = []
   readonly #touched = new Set<EntityMetadata>()
+  readonly #updatedBy = new Map<number, Stateful[]>()
+  readonly #versioned: Stateful[] = []
   /** Set when the row being encoded got a PendingId cell. */
   #hasPendingIds = false
 
@@ -81,7 +87,7 @@ class WritePlanner {
         }
       }
     }
-    return { ops: this.#ops, insertGroups, memberships: this.#memberships, touched: this.#touched }
+    return { ops: this.#ops, insertGroups, updatedBy: this.#updatedBy, versioned: this.#versioned, memberships: this.#memberships, touched: this.#touched }
   }
 
   #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
@@ -102,35 +108,58 @@ class WritePlanner {
     }
   }
 
+  /**
+   * One UPDATE per class and column set, parents' classes first (a parent restored by this write is live
+   * when its dependents' restore checks it). Every row must hit its row: a to-many change checks its owner's
+   * row too, and a versioned row also requires and increments its version.
+   */
   #planUpdates(taken: TakenWork): void {
-    const groups = new Map<string, UpdateOp>()
+    const groups = new Map<string, { op: UpdateOp; entities: Stateful[] }>()
     taken.updates.forEach((entity, i) => {
       const state = entity[STATE]
       const { meta } = state
-      const slots = [...(taken.updatedSlots[i] as Set<number>)].sort((a, b) => a - b)
+      const dirty = taken.updatedSlots[i] as Set<number>
+      const slots = [...dirty].sort((a, b) => a - b)
       const columnIndexes = slots.filter((slot) => slot < meta.columns.length)
+      let hasMembership = false
       for (const slot of slots) {
         const relation = meta.relationAtSlot[slot]
-        if (slot >= meta.columns.length && relation?.kind === 'toMany') this.#planMembership(entity, state, relation)
+        if (slot >= meta.columns.length && relation?.kind === 'toMany') {
+          this.#planMembership(entity, state, relation)
+          hasMembership = true
+        }
       }
-      if (columnIndexes.length === 0) return
-      const key = `${meta.className}:${columnIndexes.join(',')}`
+      if (columnIndexes.length === 0 && !hasMembership) return
+      const deletedAt = meta.deletedAtColumn
+      const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && hasSoftDeletableParents(meta)
+      const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
       let group = groups.get(key)
       if (!group) {
         const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
         // Soft delete and restore change deleted_at only: updatedAt keeps the last change of the data.
-        if (changesUpdatedAt(meta, taken.updatedSlots[i] as Set<number>)) columns.push(meta.updatedAtColumn)
-        group = { kind: 'update', meta, columns, rows: [], hasPendingIds: false }
+        if (changesUpdatedAt(meta, dirty)) columns.push(meta.updatedAtColumn)
+        if (meta.versionColumn) columns.push(meta.versionColumn)
+        const op: UpdateOp = { kind: 'update', meta, columns, rows: [], hasPendingIds: false, check: meta.versionColumn, underLiveParents: isRestore }
+        group = { op, entities: [] }
         groups.set(key, group)
         this.#touched.add(meta)
       }
       this.#hasPendingIds = false
-      const row = this.#encodeRow(state, group.columns, undefined)
+      const row = this.#encodeRow(state, group.op.columns, undefined)
       row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
-      group.rows.push(row)
-      if (this.#hasPendingIds) (group as { hasPendingIds: boolean }).hasPendingIds = true
+      if (meta.versionColumn) {
+        row.push(this.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
+        this.#versioned.push(entity)
+      }
+      group.op.rows.push(row)
+      group.entities.push(entity)
+      if (this.#hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
     })
-    this.#ops.push(...groups.values())
+    const ordered = [...groups.values()].sort((a, b) => a.op.meta.insertRank - b.op.meta.insertRank)
+    for (const { op, entities } of ordered) {
+      this.#updatedBy.set(this.#ops.length, entities)
+      this.#ops.push(op)
+    }
   }
 
   /** Junction changes for a persisted instance's to-many relation: a diff against the persisted members. */
@@ -207,6 +236,10 @@ class WritePlanner {
         row[c] = dialect.encode('date', this.now)
         continue
       }
+      if (column.role === 'version') {
+        row[c] = dialect.encode('integer', inserting ? 1 : loadedVersion(state, column) + 1)
+        continue
+      }
       const value = state.values[column.index]
       if (value === undefined || value === null) {
         if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(state))
@@ -276,6 +309,16 @@ export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number
     if (column && column.role !== 'deletedAt') return true
   }
   return false
+}
+
+/** @internal The version this process loaded; NULL (a version column added to a table with rows) counts as 0. */
+export function loadedVersion(state: EntityState, column: ColumnMetadata): number {
+  return (state.values[column.index] as number | undefined) ?? 0
+}
+
+/** Whether a row of `meta` has required parents that can be soft-deleted: restoring it must check them. */
+function hasSoftDeletableParents(meta: EntityMetadata): boolean {
+  return meta.relations.some((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
 }
 
 /** Ops after every insert of the write (updates, junction changes) may reference any inserted row. */

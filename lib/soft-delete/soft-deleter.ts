@@ -1,5 +1,7 @@
-import type { Connection } from '../dialect/dialect.js'
+import { liveParentsSql, type Connection } from '../dialect/dialect.js'
+import { ConcurrencyError } from '../errors/concurrency-error.js'
 import { RestoreError } from '../errors/restore-error.js'
+import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
@@ -8,6 +10,8 @@ import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
 import { applyHardDelete, applySoftDeleteState } from '../session/applied-deletes.js'
+import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
+import { loadedVersion } from '../session/write-planner.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -32,10 +36,12 @@ export async function softDeleteInstance(runtime: Runtime, entity: Stateful, opt
   await runtime.flush()
   if (state.values[DELETED_AT] !== undefined) return
   const stamp = runtime.nextDeletionStamp(true)
-  await inTransaction(runtime, async (connection) => {
-    const ids = await setDeletedAt(runtime, connection, state.meta, 'softDelete', [state.values[0]], stamp)
-    if (ids.length > 0) await cascadeSoftDelete(runtime, connection, state.meta, ids, stamp)
-  })
+  await settlingMiss(runtime, entity, () =>
+    inTransaction(runtime, async (connection) => {
+      const ids = await writeRoot(runtime, connection, entity, 'softDelete', stamp)
+      await cascadeSoftDelete(runtime, connection, state.meta, ids, stamp)
+    }),
+  )
 }
 
 /**
@@ -52,14 +58,55 @@ export async function restoreInstance(
   if (state.values[DELETED_AT] === undefined) return runtime.flush()
   const stamp = state.values[DELETED_AT] as Date
   await runtime.flush()
-  await inTransaction(runtime, async (connection) => {
-    const { meta } = state
-    const id = state.values[0]
-    await checkParents(runtime, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
-    await setDeletedAt(runtime, connection, meta, 'restore', [id], undefined)
-    // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
-    if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore(runtime, connection, meta, [id], stamp)
-  })
+  const { meta } = state
+  const id = state.values[0]
+  try {
+    await settlingMiss(runtime, entity, () =>
+      inTransaction(runtime, async (connection) => {
+        await checkParents(runtime, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
+        await writeRoot(runtime, connection, entity, 'restore', undefined)
+        // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
+        if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore(runtime, connection, meta, [id], stamp)
+      }),
+    )
+  } catch (error) {
+    throw error instanceof UniqueConstraintError ? UniqueConstraintError.inRestore(error, `restore ${meta.describeRow(id)}`) : error
+  }
+}
+
+/**
+ * The UPDATE of the instance's own row, which must hit it: soft-deleted (or live, for a restore) as this
+ * process knows it, at the loaded version. A miss is a ConcurrencyError (see {@link settlingMiss}).
+ */
+async function writeRoot(runtime: Runtime, connection: Connection, entity: Stateful, mode: 'softDelete' | 'restore', stamp: Date | undefined): Promise<unknown[]> {
+  const state = entity[STATE]
+  const { meta } = state
+  const id = state.values[0]
+  const version = meta.versionColumn
+  const condition = (params: ParamList): string => {
+    const byId = runtime.compiler.inIds('"id"', meta.idColumn.type, [id], params)
+    if (!version) return byId
+    return `${byId} AND COALESCE(${runtime.dialect.quote(version.name)}, 0) = ${params.bind(runtime.dialect.encode('integer', loadedVersion(state, version)))}`
+  }
+  const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, stamp)
+  if (ids.length === 0) {
+    const reason = await whyMissed(runtime, connection, entity)
+    throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, versionDetail(state))
+  }
+  return ids
+}
+
+/** Runs a call's transaction; once a ConcurrencyError about `entity` rolled it back, memory catches up (the instance is detached). */
+async function settlingMiss(runtime: Runtime, entity: Stateful, run: () => Promise<void>): Promise<void> {
+  try {
+    await run()
+  } catch (error) {
+    const state = entity[STATE]
+    if (error instanceof ConcurrencyError && error.className === state.meta.className && error.id === state.values[0]) {
+      settleMiss(runtime, runtime.currentWork(), entity, error.reason)
+    }
+    throw error
+  }
 }
 
 function dropPendingChange(entity: Stateful, state: EntityState): void {
@@ -168,8 +215,13 @@ async function bulk(runtime: Runtime, ctor: object & { name: string }, options: 
     }
     // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
     const guard = mode === 'restore' ? underLiveParents(runtime, meta) : []
-    const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined, guard)
-    return ids.length
+    try {
+      const ids = await updateDeletedAt(runtime, connection, meta, mode, condition, mode === 'softDelete' ? runtime.nextDeletionStamp() : undefined, guard)
+      return ids.length
+    } catch (error) {
+      const typed = runtime.toOrmError(error)
+      throw typed instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(typed, `restore the matching ${meta.className} rows`) : typed
+    }
   })
 }
 
@@ -203,7 +255,10 @@ async function updateDeletedAt(
   const deletedAt = dialect.quote((meta.deletedAtColumn as ColumnMetadata).name)
   // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
   const params = new ParamList(dialect)
-  const set = mode === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
+  let set = mode === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
+  // Every update of a versioned row increments its version, soft delete and restore included.
+  const version = meta.versionColumn && dialect.quote(meta.versionColumn.name)
+  if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
   const condition = buildCondition(params)
   const conditions = condition ? [`(${condition})`] : []
   if (mode === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
@@ -213,11 +268,24 @@ async function updateDeletedAt(
     conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
   } else conditions.push(`${deletedAt} IS NOT NULL`)
   conditions.push(...guard)
-  const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"`
+  const text = `UPDATE ${dialect.quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING "id"${version ? `, ${version}` : ''}`
   const rows = await connection.select(text, params.values, meta.needsSafeIntegers)
   const ids = rows.map((row) => dialect.decode(meta.idColumn.type, row[0]))
   applySoftDeleteState(runtime, runtime.currentWork(), meta, ids, mode === 'softDelete' ? stamp : undefined)
+  if (meta.versionColumn) followVersions(runtime, meta, meta.versionColumn, ids, rows)
   return ids
+}
+
+/**
+ * Instances in memory take the version this process's own update gave their row, when they held the one
+ * before it; an instance that was already behind stays behind, so that its next write still conflicts.
+ */
+function followVersions(runtime: Runtime, meta: EntityMetadata, version: ColumnMetadata, ids: readonly unknown[], rows: readonly unknown[][]): void {
+  ids.forEach((id, i) => {
+    const entity = runtime.identityMap.get(meta, id) as Stateful | undefined
+    const next = Number(rows[i]?.[1])
+    if (entity && loadedVersion(entity[STATE], version) === next - 1) entity[STATE].values[version.index] = next
+  })
 }
 
 /**
@@ -259,16 +327,7 @@ async function cascadeRestore(runtime: Runtime, connection: Connection, meta: En
 
 /** Conditions that every required parent of a row of `meta` that can be soft-deleted is live. */
 function underLiveParents(runtime: Runtime, meta: EntityMetadata): string[] {
-  const q = (name: string): string => runtime.dialect.quote(name)
-  return meta.relations
-    .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
-    .map((relation) => {
-      const target = relation.target
-      return (
-        `${q((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${q(target.tableName)} ` +
-        `WHERE ${q((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
-      )
-    })
+  return liveParentsSql(meta, (name) => runtime.dialect.quote(name))
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
-import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type { Connection, Driver, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { keepHiddenMembersSql, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
+import type { Connection, Driver, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
@@ -94,7 +94,7 @@ export class PostgresDriver implements Driver {
     const results: WriteResult = []
     for (const op of ops) {
       resolvePendingIds(op, results, this.dialect)
-      results.push(await this.#runOp(client, op))
+      results.push(await this.#runOp(client, op, results.length))
     }
     return results
   }
@@ -121,49 +121,72 @@ export class PostgresDriver implements Driver {
     await client.query(this.prepared(text, [owners, targets]))
   }
 
-  async #runOp(client: Queryable, op: WriteOp): Promise<unknown[] | undefined> {
+  async #runOp(client: Queryable, op: WriteOp, index: number): Promise<unknown[] | undefined> {
     if (op.kind !== 'insert' && op.kind !== 'update') {
       await this.#link(client, op)
       return undefined
     }
-    const q = (name: string): string => this.dialect.quote(name)
-    const table = q(op.meta.tableName)
-    const columnArrays = op.columns.map(() => new Array<unknown>(op.rows.length))
-    if (op.kind === 'update') columnArrays.push(new Array<unknown>(op.rows.length))
-    for (let r = 0; r < op.rows.length; r++) {
-      const row = op.rows[r] as unknown[]
-      for (let c = 0; c < columnArrays.length; c++) (columnArrays[c] as unknown[])[r] = row[c]
-    }
-    const arrayParams = (types: string[]): string => types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')
-    const types = op.columns.map((column) => ARRAY_ELEMENT_SQL[column.type])
-
-    if (op.kind === 'insert') {
-      // unnest() keeps the statement text fixed for any number of rows, so it is prepared once.
-      const names = op.columns.map((column) => q(column.name)).join(', ')
-      const returning = op.meta.isIdGenerated ? ' RETURNING "id"' : ''
-      const text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrayParams(types)})${returning}`
-      const result = await client.query(this.prepared(text, columnArrays, 'array'))
-      if (!op.meta.isIdGenerated) return undefined
-      // PostgreSQL returns the rows of INSERT ... SELECT in the order they were produced.
-      const idType = op.meta.idColumn.type
-      return (result.rows as unknown as RawRow[]).map((row) => this.dialect.decode(idType, row[0]))
-    }
-
-    if (op.rows.length === 1) {
-      const sets = op.columns.map((column, i) => `${q(column.name)} = $${i + 1}`).join(', ')
-      const text = `UPDATE ${table} SET ${sets} WHERE "id" = $${op.columns.length + 1}`
-      await client.query(this.prepared(text, op.rows[0] as unknown[]))
+    if (op.kind === 'update') {
+      await this.#update(client, op, index)
       return undefined
     }
-    const idType = ARRAY_ELEMENT_SQL[op.meta.idColumn.type]
-    const aliases = op.columns.map((_, i) => `c${i}`)
-    const sets = op.columns.map((column, i) => `${q(column.name)} = v.c${i}`).join(', ')
-    const text =
-      `UPDATE ${table} AS t SET ${sets} FROM unnest(${arrayParams([...types, idType])}) ` +
-      `AS v(${[...aliases, 'id'].join(', ')}) WHERE t."id" = v.id`
-    await client.query(this.prepared(text, columnArrays))
-    return undefined
+    const q = (name: string): string => this.dialect.quote(name)
+    const columnArrays = transpose(op.rows, op.columns.length)
+    const types = op.columns.map((column) => ARRAY_ELEMENT_SQL[column.type])
+    // unnest() keeps the statement text fixed for any number of rows, so it is prepared once.
+    const names = op.columns.map((column) => q(column.name)).join(', ')
+    const returning = op.meta.isIdGenerated ? ' RETURNING "id"' : ''
+    const text = `INSERT INTO ${q(op.meta.tableName)} (${names}) SELECT * FROM unnest(${arrayParams(types)})${returning}`
+    const result = await client.query(this.prepared(text, columnArrays, 'array'))
+    if (!op.meta.isIdGenerated) return undefined
+    // PostgreSQL returns the rows of INSERT ... SELECT in the order they were produced.
+    const idType = op.meta.idColumn.type
+    return (result.rows as unknown as RawRow[]).map((row) => this.dialect.decode(idType, row[0]))
   }
+
+  /**
+   * Every row must hit its row: one row checks `rowCount`, a batch (`UPDATE ... FROM unnest`) returns the
+   * ids it hit. A miss throws {@link RowsMissed}; the caller's transaction rolls the write back.
+   */
+  async #update(client: Queryable, op: UpdateOp, index: number): Promise<void> {
+    const q = (name: string): string => this.dialect.quote(name)
+    const table = q(op.meta.tableName)
+    const n = op.columns.length
+    if (op.rows.length === 1) {
+      const text = `UPDATE ${table} SET ${updateSetSql(op, q, (i) => `$${i + 1}`)} WHERE "id" = $${n + 1}${updateGuardSql(op, q, `$${n + 2}`)}`
+      const result = await client.query(this.prepared(text, op.rows[0] as unknown[]))
+      if (result.rowCount === 0) throw new RowsMissed(index, [0])
+      return
+    }
+    const types = [...op.columns, op.meta.idColumn, ...(op.check ? [op.check] : [])].map((column) => ARRAY_ELEMENT_SQL[column.type])
+    const aliases = [...op.columns.map((_, i) => `c${i}`), 'id', ...(op.check ? ['chk'] : [])]
+    const text =
+      `UPDATE ${table} AS t SET ${updateSetSql(op, q, (i) => `v.c${i}`, 't.')} FROM unnest(${arrayParams(types)}) ` +
+      `AS v(${aliases.join(', ')}) WHERE t."id" = v.id${updateGuardSql(op, q, 'v.chk', 't.')} RETURNING t."id"`
+    const result = await client.query(this.prepared(text, transpose(op.rows, aliases.length), 'array'))
+    if (result.rows.length === op.rows.length) return
+    const hit = new Set((result.rows as unknown as RawRow[]).map((row) => String(row[0]).toLowerCase()))
+    const missed: number[] = []
+    op.rows.forEach((row, r) => {
+      if (!hit.has(String(row[n]).toLowerCase())) missed.push(r)
+    })
+    throw new RowsMissed(index, missed)
+  }
+}
+
+/** `$1::type[], $2::type[], ...`: one array parameter per column. */
+function arrayParams(types: readonly string[]): string {
+  return types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')
+}
+
+/** Rows of cells -> one array per column (the first `width` cells of each row). */
+function transpose(rows: readonly unknown[][], width: number): unknown[][] {
+  const columns = Array.from({ length: width }, () => new Array<unknown>(rows.length))
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as unknown[]
+    for (let c = 0; c < width; c++) (columns[c] as unknown[])[r] = row[c]
+  }
+  return columns
 }
 
 /** Work outside transactions: a single statement runs on the pool; several get their own transaction. */
@@ -191,8 +214,10 @@ class PostgresConnection implements Connection {
   }
 
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    // A single statement is atomic by itself: no BEGIN/COMMIT round trips needed.
-    if (ops.length === 1) return this.driver.runOps(this.target, ops)
+    // A single statement is atomic by itself: no BEGIN/COMMIT round trips needed. Not a batched UPDATE,
+    // though: one that hits 9 of its 10 rows succeeds, and must still be rolled back.
+    const [only] = ops
+    if (ops.length === 1 && only && (only.kind !== 'update' || only.rows.length === 1)) return this.driver.runOps(this.target, ops)
     const client = await checkOut(this.target as Pool)
     try {
       await client.query('BEGIN')

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import { keepHiddenMembersSql, resolvePendingIds } from '../dialect.js'
-import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import { keepHiddenMembersSql, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
+import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
 const INSERT_CHUNK_ROWS = 64
@@ -133,7 +133,7 @@ export class SqliteDriver implements Driver {
       const results: WriteResult = []
       for (const op of ops) {
         resolvePendingIds(op, results, this.dialect)
-        results.push(this.#runOp(op))
+        results.push(this.#runOp(op, results.length))
       }
       return results
     })()
@@ -196,20 +196,27 @@ export class SqliteDriver implements Driver {
     return isIdGenerated ? ids : undefined
   }
 
-  #runOp(op: WriteOp): unknown[] | undefined {
-    const { dialect } = this
+  #runOp(op: WriteOp, index: number): unknown[] | undefined {
     if (op.kind !== 'insert' && op.kind !== 'update') {
       this.#link(op)
       return undefined
     }
-    const table = dialect.quote(op.meta.tableName)
-    if (op.kind === 'insert') return this.#insert(op, table)
-    const sets = op.columns.map((column) => `${dialect.quote(column.name)} = ?`).join(', ')
-    const text = `UPDATE ${table} SET ${sets} WHERE "id" = ?`
+    if (op.kind === 'insert') return this.#insert(op, this.dialect.quote(op.meta.tableName))
+    this.#update(op, index)
+    return undefined
+  }
+
+  /** One statement per row; a row that changed nothing missed its row, and the whole write rolls back. */
+  #update(op: UpdateOp, index: number): void {
+    const q = (name: string): string => this.dialect.quote(name)
+    const text = `UPDATE ${q(op.meta.tableName)} SET ${updateSetSql(op, q, () => '?')} WHERE "id" = ?${updateGuardSql(op, q, '?')}`
     const statement = this.statement(text)
     this.onQuery?.(text)
-    for (const row of op.rows) statement.run(row)
-    return undefined
+    let missed: number[] | undefined
+    for (let r = 0; r < op.rows.length; r++) {
+      if (statement.run(op.rows[r] as unknown[]).changes === 0) (missed ??= []).push(r)
+    }
+    if (missed) throw new RowsMissed(index, missed)
   }
 }
 
