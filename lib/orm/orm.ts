@@ -114,7 +114,7 @@ export class ORM {
    * writing them; resolves with the number of instances that had some. Those instances are detached.
    *
    * ```ts
-   * ORM.onError = async (error) => console.error(error, await ORM.discardPending())
+   * const dropped = await ORM.discardPending() // e.g. 2
    * ```
    */
   static async discardPending(): Promise<number> {

@@ -78,6 +78,7 @@ describeEachDialect('discarding pending work', (db) => {
     new Account('Bob', 'bob@example.com')
     expect(await ann.discard()).toBe(true)
     await ORM.flush()
+    expect(await ORM.discardPending()).toBe(0)
     expect((await Account.find()).map((account) => account.name)).toEqual(['Bob'])
     expect(() => {
       ann.name = 'Annie'
