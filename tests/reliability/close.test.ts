@@ -91,6 +91,18 @@ describeEachDialect('ORM.close()', (db) => {
     expect(loaded?.email).toBe('ann@example.com')
   })
 
+  it('refuses an assignment to a never-flushed instance while it runs, and inserts the instance as it was', async () => {
+    const reboot = await bootDurable(db)
+    const bob = new Account('Bob', 'bob@example.com')
+    const closed = ORM.close()
+    expect(() => {
+      bob.name = 'Late'
+    }).toThrow(NotBootedError)
+    await closed
+    await reboot()
+    expect((await Account.find()).map((account) => account.name)).toEqual(['Bob'])
+  })
+
   it('refuses an assignment after it resolved with NotBootedError', async () => {
     await bootDurable(db)
     const ann = new Account('Ann', 'ann@example.com')
