@@ -53,6 +53,7 @@ export class Runtime implements FlushContext {
   readonly #writeVersions = new Map<EntityMetadata, number>()
   readonly #scopes = new AsyncLocalStorage<UnitOfWork>()
   #openTransactions = 0
+  readonly #transactions = new Set<Promise<unknown>>()
   #isFlushScheduled = false
   /** Set once close() was called: every later change throws, as the final flush could not write it. */
   #isClosing = false
@@ -383,6 +384,17 @@ export class Runtime implements FlushContext {
   // --- transactions ---
 
   async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const running = this.#transaction(fn)
+    // close() lets the transactions in progress finish before it closes their connections.
+    this.#transactions.add(running)
+    try {
+      return await running
+    } finally {
+      this.#transactions.delete(running)
+    }
+  }
+
+  async #transaction<T>(fn: () => Promise<T> | T): Promise<T> {
     const parent = this.currentWork()
     await this.flush(parent)
     let connection: TransactionConnection
@@ -513,6 +525,8 @@ export class Runtime implements FlushContext {
    */
   async close(discardPending: boolean): Promise<CloseResult> {
     this.#isClosing = true
+    // Transactions in progress commit what they changed before close() was called (later changes throw).
+    while (this.#transactions.size > 0) await Promise.allSettled(this.#transactions)
     let discarded = 0
     if (discardPending) {
       discarded = await this.discardPending(this.globalWork)

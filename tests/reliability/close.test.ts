@@ -125,6 +125,28 @@ describeEachDialect('ORM.close()', (db) => {
     expect(await Tag.count()).toBe(0)
   })
 
+  it('lets a transaction in progress commit the changes made before it was called', async () => {
+    const reboot = await bootDurable(db)
+    const ann = new Account('Ann', 'ann@example.com')
+    await ORM.flush()
+    let release: () => void = () => undefined
+    let entered: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const inside = new Promise<void>((resolve) => (entered = resolve))
+    const transaction = ORM.transaction(async () => {
+      ann.name = 'Annie'
+      entered()
+      await gate
+    })
+    await inside
+    const closed = ORM.close()
+    release()
+    await transaction
+    await closed
+    await reboot()
+    expect((await Account.find()).map((account) => account.name)).toEqual(['Annie'])
+  })
+
   it('refuses entity calls while it runs with NotBootedError', async () => {
     await bootDurable(db)
     const ann = new Account('Ann', 'ann@example.com')
