@@ -10,8 +10,8 @@ export class NotBootedError extends OrmError {
 
   static closing(action: string): NotBootedError {
     return new NotBootedError(
-      `Cannot ${action}: ORM.close() was called, so it could never be written. ` +
-        'Make every change before calling ORM.close(), or boot again first.',
+      `Cannot ${action}: ORM.close() was called, and nothing done after that call reaches the database. ` +
+        'Make changes and calls before ORM.close(), or boot again.',
     )
   }
 
