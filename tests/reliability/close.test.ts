@@ -194,10 +194,11 @@ describeEachDialect('ORM.close()', (db) => {
     expect(rows.map((row) => [row.name, row.email])).toEqual([['Ann', 'ann@example.com']])
   })
 
-  it('lets boot() called while it runs wait for it', async () => {
+  it('lets boot() called while it runs wait for it, and a second close() join it', async () => {
     const reboot = await bootDurable(db)
     new Account('Ann', 'ann@example.com')
     const closed = ORM.close()
+    expect(ORM.close()).toBe(closed)
     await reboot()
     expect(await closed).toBe(0)
     expect(await emails()).toEqual(['ann@example.com'])
