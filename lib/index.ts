@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 
 export { ORM } from './orm/orm.js'
-export type { BootOptions } from './orm/boot-options.js'
+export type { BootOptions, CloseOptions } from './orm/boot-options.js'
 export { Entity } from './entity/entity.js'
 export { SoftDel, SoftDelUuid } from './soft-delete/soft-del.js'
 export type { RestoreOptions, SoftDeleteOptions } from './soft-delete/soft-del.js'

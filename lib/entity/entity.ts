@@ -79,6 +79,20 @@ export abstract class Entity {
   }
 
   /**
+   * Drops this instance's pending work without writing it: a new instance is never inserted, a
+   * persisted one forgets its unflushed changes. Either way it is detached (load the row again with
+   * `findById()` to go on). Resolves with whether anything was pending.
+   *
+   * ```ts
+   * await draft.discard() // the draft is not inserted
+   * ```
+   */
+  async discard(): Promise<boolean> {
+    const runtime = requireRuntime(`discard a ${this.constructor.name}`)
+    return runtime.discard(this as unknown as Stateful)
+  }
+
+  /**
    * The mapped values as a plain object: id, timestamps, every column, and the target's id for each
    * to-one relation (collections are left out, so that related instances never recurse).
    */

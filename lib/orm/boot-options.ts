@@ -20,6 +20,15 @@ export interface BootOptions {
    * per statement text): for logging, or for checking how many queries a call costs.
    */
   readonly onQuery?: (sql: string) => void
-  /** Receives boot warnings (unmapped tables and columns); defaults to console. */
+  /**
+   * Receives boot warnings (unmapped tables and columns), errors of scheduled flushes when `ORM.onError`
+   * is not set, and what `close({ discardPending: true })` discarded; defaults to console.
+   */
   readonly logger?: Logger
+}
+
+/** Options of `ORM.close()`. */
+export interface CloseOptions {
+  /** Close without writing pending inserts and changes: they are discarded, counted and logged. */
+  readonly discardPending?: boolean
 }

@@ -11,14 +11,17 @@ import { buildMetadata } from '../metadata/build-metadata.js'
 import { ID_TYPES, type IdType } from '../metadata/column-type.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
-import { Runtime, activeRuntime, requireRuntime, setActiveRuntime } from '../session/runtime.js'
-import type { BootOptions } from './boot-options.js'
+import { Runtime, activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/runtime.js'
+import type { Logger } from '../schema/schema-sync.js'
+import type { BootOptions, CloseOptions } from './boot-options.js'
 import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
 const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
 
 let isBooting = false
+/** The close() in progress: boot() waits for it, a second close() joins it. */
+let closing: Promise<number> | undefined
 
 /**
  * The ORM's entry point: boot once at startup, then work with entity classes.
@@ -29,7 +32,10 @@ let isBooting = false
  * ```
  */
 export class ORM {
-  /** Receives the error of a failed background (scheduled) flush; the next ORM call rethrows it too. */
+  /**
+   * Receives the error of a failed background (scheduled) flush as it happens (without it, boot's
+   * `logger` does); the next ORM call rethrows it too, unless its work changed or was written since.
+   */
   static onError: ((error: OrmError) => void) | undefined = undefined
 
   /**
@@ -40,7 +46,8 @@ export class ORM {
    * ```
    */
   static async boot(classes: readonly EntityClass[], options: BootOptions = {}): Promise<void> {
-    if (activeRuntime() || isBooting) throw BootError.alreadyBooted()
+    if (closing && !isBooting) await closing.catch(() => undefined)
+    if (activeRuntime() || isBooting || closing) throw BootError.alreadyBooted()
     isBooting = true
     try {
       const idTypeDefault = checkOptions(options)
@@ -56,7 +63,12 @@ export class ORM {
         await driver.close().catch(() => undefined)
         throw driver.dialect.toOrmError(error, registry)
       }
-      const runtime = new Runtime(driver, registry, graph, { autoFlush: options.autoFlush ?? true, reportError })
+      const logger = options.logger ?? console
+      const runtime = new Runtime(driver, registry, graph, {
+        autoFlush: options.autoFlush ?? true,
+        reportError: (error) => reportScheduledFlushError(error, logger),
+        logger,
+      })
       runtimeRef.current = runtime
       for (const meta of registry.entities) installAccessors(meta, runtime)
       setActiveRuntime(runtime)
@@ -65,12 +77,50 @@ export class ORM {
     }
   }
 
-  /** Flushes pending changes, then closes the connections the ORM opened. A later boot() works again. */
-  static async close(): Promise<void> {
+  /**
+   * Flushes pending changes, then closes the connections the ORM opened; a later boot() works again.
+   * From the call on, every change and entity call throws `NotBootedError`. If the final flush fails,
+   * close() rejects with its error and the ORM stays open: fix the changes and close again, or pass
+   * `discardPending: true` to close without writing them. Resolves with the number of instances whose
+   * pending inserts or changes were discarded (0 unless `discardPending`).
+   *
+   * ```ts
+   * await ORM.close()
+   * const dropped = await ORM.close({ discardPending: true })
+   * ```
+   */
+  static close(options: CloseOptions = {}): Promise<number> {
+    if (closing) return closing
     const runtime = activeRuntime()
-    if (!runtime) return
+    if (!runtime) return Promise.resolve(0)
     setActiveRuntime(undefined)
-    await runtime.close()
+    setClosingRuntime(runtime)
+    const closed = runtime.close(options.discardPending === true).then(
+      ({ discarded }) => discarded,
+      (error: unknown) => {
+        // The final flush failed: the ORM stays open. A driver that failed to close is gone either way.
+        if (!runtime.isClosing) setActiveRuntime(runtime)
+        throw error
+      },
+    )
+    closing = closed.finally(() => {
+      closing = undefined
+      setClosingRuntime(undefined)
+    })
+    return closing
+  }
+
+  /**
+   * Drops every pending insert and change of the current scope (a transaction's, inside one) without
+   * writing them; resolves with the number of instances that had some. Those instances are detached.
+   *
+   * ```ts
+   * const dropped = await ORM.discardPending() // e.g. 2
+   * ```
+   */
+  static async discardPending(): Promise<number> {
+    const runtime = requireRuntime('discard pending changes')
+    return runtime.discardPending()
   }
 
   /**
@@ -149,6 +199,17 @@ export class ORM {
   static get dialect(): 'sqlite' | 'postgres' {
     return requireRuntime('read the dialect').dialect.name
   }
+}
+
+/** A scheduled flush's error goes to ORM.onError, or to the logger when none is set. */
+function reportScheduledFlushError(error: OrmError, logger: Logger): void {
+  if (ORM.onError) {
+    ORM.onError(error)
+    return
+  }
+  const message = `veil-orm: a scheduled flush failed; its changes stay pending and the next ORM call rethrows this error. ${error.name}: ${error.message}`
+  if (logger.error) logger.error(message)
+  else logger.warn(message)
 }
 
 /** What each boot option accepts; typed over BootOptions so that a new option must be listed here. */

@@ -5,6 +5,8 @@ import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 /** Where boot reports tables and columns that no class maps. */
 export interface Logger {
   warn(message: string): void
+  /** Receives the error of a failed scheduled flush when `ORM.onError` is not set (`warn` does without it). */
+  error?(message: string): void
 }
 
 /**

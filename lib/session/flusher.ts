@@ -29,11 +29,13 @@ export interface FlushContext {
  * nothing is written and everything taken is put back, so the caller can fix it and flush again.
  * Flushes of one unit of work run one after another.
  */
-export async function flushWork(context: FlushContext, work: UnitOfWork): Promise<void> {
+export async function flushWork(context: FlushContext, work: UnitOfWork, isScheduled = false): Promise<void> {
   while (work.flushing) await work.flushing.catch(() => undefined)
+  // Work that a failed flush handed back waits for the next change or call, never for the scheduled tick.
+  if (isScheduled && work.isHeldBack) return
   detectInPlaceChanges(work)
   if (work.newEntities.size === 0 && work.dirtyEntities.size === 0) return
-  const running = runFlush(context, work)
+  const running = runFlush(context, work, isScheduled)
   work.flushing = running
   try {
     await running
@@ -42,7 +44,7 @@ export async function flushWork(context: FlushContext, work: UnitOfWork): Promis
   }
 }
 
-async function runFlush(context: FlushContext, work: UnitOfWork): Promise<void> {
+async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: boolean): Promise<void> {
   const taken = takePending(work)
   const now = new Date()
   let plan: WritePlan | undefined
@@ -52,9 +54,16 @@ async function runFlush(context: FlushContext, work: UnitOfWork): Promise<void> 
     plan = planWrites(context.dialect, taken, now)
     result = await work.connection.write(plan.ops)
   } catch (error) {
-    putBack(work, taken)
-    if (error instanceof RowsMissed && plan) throw await context.explainMissedRows(work, missedInstances(plan, error))
-    throw context.toOrmError(error)
+    if (error instanceof RowsMissed && plan) {
+      // The missed instances are detached by the explanation; every other change goes back pending.
+      putBack(work, taken, undefined)
+      const ormError = await context.explainMissedRows(work, missedInstances(plan, error))
+      if (isScheduled) work.backgroundError = ormError
+      throw ormError
+    }
+    const ormError = context.toOrmError(error)
+    putBack(work, taken, isScheduled ? ormError : undefined)
+    throw ormError
   }
   applyResults(context, work, taken, plan, result, now)
 }
@@ -66,8 +75,8 @@ function missedInstances(plan: WritePlan, missed: RowsMissed): Stateful[] {
   return missed.rows.map((row) => entities[row] as Stateful)
 }
 
-/** Compares json/date objects that were handed out with their snapshots: in-place edits count. */
-function detectInPlaceChanges(work: UnitOfWork): void {
+/** @internal Compares json/date objects that were handed out with their snapshots: in-place edits count. */
+export function detectInPlaceChanges(work: UnitOfWork): void {
   if (work.suspects.size === 0) return
   for (const entity of work.suspects) {
     const state = entity[STATE]
@@ -100,10 +109,19 @@ function takePending(work: UnitOfWork): TakenWork {
   }
   work.newEntities = new Set()
   work.dirtyEntities = new Set()
+  // This flush now answers for the work: a stored error about it is superseded by its outcome.
+  work.isHeldBack = false
+  work.backgroundError = undefined
   return { inserts, updates, updatedSlots }
 }
 
-function putBack(work: UnitOfWork, taken: TakenWork): void {
+/**
+ * Hands a failed flush's work back, held back from the scheduled flush until the next change or call.
+ * A scheduled flush's error is stored for the next call (an explicit flush's went to its caller).
+ */
+function putBack(work: UnitOfWork, taken: TakenWork, backgroundError: OrmError | undefined): void {
+  work.isHeldBack = true
+  work.backgroundError = backgroundError
   // Taken inserts go back in front, in their original order, ahead of anything created since.
   work.newEntities = new Set([...taken.inserts, ...work.newEntities])
   taken.updates.forEach((entity, i) => {

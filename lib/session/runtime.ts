@@ -9,10 +9,11 @@ import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import { QueryCompiler, UnsavedInstanceInWhere, type CompiledQuery, type RawFindOptions, type Visibility } from '../query/query-compiler.js'
 import type { DependentsGraph } from '../graph/dependents-graph.js'
+import type { Logger } from '../schema/schema-sync.js'
 import { RelationLoader } from '../graph/relation-loader.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { DETACHED, EntityState, MANAGED, NEW, STATE, serializeMutable, type Stateful } from './entity-state.js'
-import { flushWork, type FlushContext } from './flusher.js'
+import { detectInPlaceChanges, flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
 import { IdentityMap } from './identity-map.js'
@@ -25,8 +26,15 @@ import { UnitOfWork, type JournalEntry } from './unit-of-work.js'
 /** @internal Boot options that shape runtime behaviour. */
 export interface RuntimeOptions {
   readonly autoFlush: boolean
-  /** Receives errors of background (scheduled) flushes. */
+  /** Receives errors of background (scheduled) flushes as they happen. */
   readonly reportError: (error: OrmError) => void
+  /** Where close() says how many pending changes it discarded. */
+  readonly logger: Logger
+}
+
+/** @internal What `close()` did: how many instances' pending inserts or changes it discarded. */
+export interface CloseResult {
+  readonly discarded: number
 }
 
 let nextEpoch = 1
@@ -46,9 +54,10 @@ export class Runtime implements FlushContext {
   readonly #writeVersions = new Map<EntityMetadata, number>()
   readonly #scopes = new AsyncLocalStorage<UnitOfWork>()
   #openTransactions = 0
+  readonly #transactions = new Set<Promise<unknown>>()
   #isFlushScheduled = false
-  #backgroundError: OrmError | undefined
-  #isClosed = false
+  /** Set once close() was called: every later change throws, as the final flush could not write it. */
+  #isClosing = false
   #lastCascadeStamp = 0
   /** Set while memory catches up with a change the database already made: not a pending change. */
   #isApplyingDatabaseChange = false
@@ -108,13 +117,22 @@ export class Runtime implements FlushContext {
     return meta
   }
 
-  /** Called at the start of every public ORM call: rethrows a background flush's error once. */
+  /**
+   * Called at the start of every public ORM call: rethrows a failed scheduled flush's error once, unless
+   * its work changed since (then the call's own flush retries it and reports the outcome).
+   */
   enter(): void {
-    const error = this.#backgroundError
+    const work = this.globalWork
+    const error = work.backgroundError
     if (error) {
-      this.#backgroundError = undefined
-      throw error
+      work.backgroundError = undefined
+      if (work.isHeldBack) throw error
     }
+  }
+
+  /** Whether close() was called on this runtime (and has not failed). */
+  get isClosing(): boolean {
+    return this.#isClosing
   }
 
   /** The unit of work of the calling async context: its transaction's, or the process-wide one. */
@@ -133,17 +151,20 @@ export class Runtime implements FlushContext {
     const work = this.currentWork()
     state.owner = work
     work.newEntities.add(entity)
+    work.isHeldBack = false
     work.journal?.set(entity, { created: true })
     if (work === this.globalWork) this.scheduleFlush()
   }
 
   onWrite(entity: Stateful, state: EntityState, index: number, value: unknown): void {
-    if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
+    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, index)
     const work = state.status === NEW ? undefined : this.currentWork()
     if (state.status === NEW) {
       state.values[index] = value
+      const owner = state.owner
       // Taken by a flush that is still running: record the change so it is not lost.
-      if (state.owner && !state.owner.newEntities.has(entity)) this.#markDirty(entity, state, index, state.owner)
+      if (owner && !owner.newEntities.has(entity)) this.#markDirty(entity, state, index, owner)
+      else if (owner?.isHeldBack) this.#resume(owner)
       return
     }
     const previous = state.values[index]
@@ -156,9 +177,11 @@ export class Runtime implements FlushContext {
   /** A to-many relation's array is about to change (called before the change, so the journal sees the old items). */
   onCollectionChange(entity: Stateful, state: EntityState, slot: number): void {
     if (this.#isApplyingDatabaseChange) return
-    if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
+    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, slot)
     if (state.status === NEW) {
-      if (state.owner && !state.owner.newEntities.has(entity)) this.#markDirty(entity, state, slot, state.owner)
+      const owner = state.owner
+      if (owner && !owner.newEntities.has(entity)) this.#markDirty(entity, state, slot, owner)
+      else if (owner?.isHeldBack) this.#resume(owner)
       return
     }
     const work = this.currentWork()
@@ -191,6 +214,7 @@ export class Runtime implements FlushContext {
   }
 
   async #loadLazily(entity: Stateful, state: EntityState, relation: RelationMetadata): Promise<unknown> {
+    if (this.#isClosing) throw NotBootedError.closing(`load ${relation.path}`)
     this.enter()
     if (state.status === DETACHED || state.epoch !== this.epoch) throw this.detachedError(state)
     await this.afterFlush((connection) => this.loader.loadRelation(relation, [entity], connection))
@@ -230,7 +254,7 @@ export class Runtime implements FlushContext {
 
   /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */
   onMutableRead(entity: Stateful, state: EntityState, index: number): void {
-    if (state.status !== MANAGED || state.epoch !== this.epoch) return
+    if (state.status !== MANAGED || state.epoch !== this.epoch || this.#isClosing) return
     const snapshots = (state.snapshots ??= [])
     if (snapshots[index] === undefined) snapshots[index] = serializeMutable(state.values[index])
     const work = this.currentWork()
@@ -244,6 +268,13 @@ export class Runtime implements FlushContext {
     return DetachedInstanceError.detached(state.meta.className, state.values[0], why)
   }
 
+  /** Why a change cannot be accepted: close() was called, or the instance is detached. */
+  #refuseChange(state: EntityState, slot: number): OrmError {
+    if (!this.#isClosing || state.epoch !== this.epoch) return this.detachedError(state)
+    const property = state.meta.columns[slot]?.property ?? state.meta.relationAtSlot[slot]?.property
+    return NotBootedError.closing(`change ${state.meta.className}.${property ?? 'a property'}`)
+  }
+
   #markDirty(entity: Stateful, state: EntityState, index: number, work: UnitOfWork): void {
     ;(state.dirty ??= new Set()).add(index)
     if (state.owner !== work) {
@@ -251,6 +282,13 @@ export class Runtime implements FlushContext {
       state.owner = work
     }
     work.dirtyEntities.add(entity)
+    work.isHeldBack = false
+    if (work === this.globalWork) this.scheduleFlush()
+  }
+
+  /** A change to work that a failed flush handed back: the scheduled flush may try it again. */
+  #resume(work: UnitOfWork): void {
+    work.isHeldBack = false
     if (work === this.globalWork) this.scheduleFlush()
   }
 
@@ -281,15 +319,15 @@ export class Runtime implements FlushContext {
   scheduleFlush(): void {
     if (this.#isFlushScheduled || !this.options.autoFlush) return
     this.#isFlushScheduled = true
-    setImmediate(() => {
-      this.#isFlushScheduled = false
-      if (this.#isClosed) return
-      flushWork(this, this.globalWork).catch((error: unknown) => {
-        const ormError = this.toOrmError(error)
-        this.#backgroundError = ormError
-        this.options.reportError(ormError)
-      })
-    })
+    setImmediate(this.#runScheduledFlush)
+  }
+
+  /** The scheduled flush; its error is stored for the next call by the flusher and reported here. */
+  readonly #runScheduledFlush = (): void => {
+    this.#isFlushScheduled = false
+    // close() runs the final flush itself.
+    if (this.#isClosing) return
+    flushWork(this, this.globalWork, true).catch((error: unknown) => this.options.reportError(this.toOrmError(error)))
   }
 
   async flush(work: UnitOfWork = this.currentWork()): Promise<void> {
@@ -351,6 +389,17 @@ export class Runtime implements FlushContext {
   // --- transactions ---
 
   async transaction<T>(fn: () => Promise<T> | T): Promise<T> {
+    const running = this.#transaction(fn)
+    // close() lets the transactions in progress finish before it closes their connections.
+    this.#transactions.add(running)
+    try {
+      return await running
+    } finally {
+      this.#transactions.delete(running)
+    }
+  }
+
+  async #transaction<T>(fn: () => Promise<T> | T): Promise<T> {
     const parent = this.currentWork()
     await this.flush(parent)
     let connection: TransactionConnection
@@ -423,17 +472,92 @@ export class Runtime implements FlushContext {
     }
   }
 
-  async close(): Promise<void> {
-    let failure: unknown
-    try {
-      this.enter()
-      await this.flush(this.globalWork)
-    } catch (error) {
-      failure = error
+  // --- discarding pending work ---
+
+  /**
+   * Drops one instance's pending insert or changes: a new instance is never inserted, a persisted one
+   * forgets its unflushed changes. Either way it is detached. Returns whether anything was pending.
+   */
+  async discard(entity: Stateful): Promise<boolean> {
+    const state = entity[STATE]
+    if (state.epoch !== this.epoch) throw this.detachedError(state)
+    const work = this.currentWork()
+    // A flush that took the instance decides first: it may write it (then there is nothing to drop) or hand it back.
+    for (const scope of new Set([work, state.owner ?? work])) {
+      while (scope.flushing) await scope.flushing.catch(() => undefined)
+      detectInPlaceChanges(scope)
     }
-    this.#isClosed = true
+    if (state.status === DETACHED || (state.status === MANAGED && !state.dirty)) return false
+    this.#discard(entity, state, work)
+    return true
+  }
+
+  /** Drops every pending insert and change of the current scope; returns how many instances had some. */
+  async discardPending(work: UnitOfWork = this.currentWork()): Promise<number> {
+    while (work.flushing) await work.flushing.catch(() => undefined)
+    detectInPlaceChanges(work)
+    const pending = new Set([...work.newEntities, ...work.dirtyEntities])
+    for (const entity of pending) this.#discard(entity, entity[STATE], work)
+    work.isHeldBack = false
+    work.backgroundError = undefined
+    return pending.size
+  }
+
+  #discard(entity: Stateful, state: EntityState, scope: UnitOfWork): void {
+    // Inside a transaction, journal first: a rollback brings the instance and its changes back.
+    this.#journal(scope, entity, state)
+    state.owner?.newEntities.delete(entity)
+    state.owner?.dirtyEntities.delete(entity)
+    if (state.status === NEW) {
+      // Fields that class initializers defined as own properties would hide the refusing accessors.
+      adoptOwnFields(entity, state, this.wrapCollection)
+      state.detachedBecause = 'its pending insert was discarded'
+    } else {
+      this.identityMap.delete(state.meta, state.values[0])
+      state.detachedBecause = 'its unflushed changes were discarded; load the row again with findById()'
+    }
+    state.status = DETACHED
+    state.dirty = undefined
+    state.owner = undefined
+    state.snapshots = undefined
+  }
+
+  // --- closing ---
+
+  /**
+   * Refuses every change from now on, writes what is pending (or discards it), then closes the
+   * connections. If the final flush fails, the runtime stays open and the error says so.
+   */
+  async close(discardPending: boolean): Promise<CloseResult> {
+    this.#isClosing = true
+    // Transactions in progress commit what they changed before close() was called (later changes throw).
+    while (this.#transactions.size > 0) await Promise.allSettled(this.#transactions)
+    let discarded = 0
+    if (discardPending) {
+      discarded = await this.discardPending(this.globalWork)
+      if (discarded > 0) {
+        this.options.logger.warn(`ORM.close({ discardPending: true }) discarded the pending inserts or changes of ${discarded} instance(s); they were not written.`)
+      }
+    } else {
+      try {
+        await this.flush(this.globalWork)
+      } catch (error) {
+        this.#isClosing = false
+        throw this.#notClosed(error)
+      }
+    }
     await this.driver.close()
-    if (failure) throw failure
+    return { discarded }
+  }
+
+  /** The final flush's error, extended to say that nothing was written and the ORM is still open. */
+  #notClosed(error: unknown): unknown {
+    if (error instanceof Error) {
+      error.message +=
+        ' ORM.close() wrote none of the pending changes and left the ORM open: fix them and call ORM.close() again, ' +
+        'or drop them with ORM.close({ discardPending: true }).'
+    }
+    return error
   }
 }
 
@@ -452,10 +576,18 @@ export function compileBeforeFlush(compile: () => CompiledQuery): CompiledQuery 
 
 let active: Runtime | undefined
 
+/** @internal The runtime whose close() is running, so that refusals can say why. */
+let closing: Runtime | undefined
+
 /** @internal The booted runtime, or a NotBootedError naming what was attempted. */
 export function requireRuntime(action: string): Runtime {
-  if (!active) throw NotBootedError.notBooted(action)
+  if (!active) throw closing ? NotBootedError.closing(action) : NotBootedError.notBooted(action)
   return active
+}
+
+/** @internal Records the runtime whose close() is running (undefined once it is over). */
+export function setClosingRuntime(runtime: Runtime | undefined): void {
+  closing = runtime
 }
 
 /** @internal The booted runtime, if any. */

@@ -1,4 +1,5 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
+import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { Stateful, Status } from './entity-state.js'
 
@@ -28,6 +29,16 @@ export class UnitOfWork {
   readonly touched = new Set<EntityMetadata>()
   /** The flush in progress, so that flushes of one scope never overlap. */
   flushing: Promise<void> | undefined = undefined
+  /**
+   * Set when a failed flush handed its work back, cleared by the next change or flush: while set, the
+   * scheduled flush leaves the work alone, so that a failure is never retried behind the caller's back.
+   */
+  isHeldBack = false
+  /**
+   * The error of a failed scheduled flush that no call has seen yet. The next call rethrows it, unless
+   * a change or a flush of this work came first (the work was changed or written since).
+   */
+  backgroundError: OrmError | undefined = undefined
 
   constructor(
     readonly connection: Connection,
