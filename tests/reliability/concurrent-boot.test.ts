@@ -14,7 +14,7 @@ async function describeSchema(run: (text: string) => Promise<Record<string, unkn
      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'i')
      UNION ALL
      SELECT con.conname, con.contype::text, con.xmin::text FROM pg_constraint con
-     WHERE con.connamespace = current_schema()::regnamespace ORDER BY 1`,
+     WHERE con.connamespace = current_schema()::regnamespace ORDER BY 1, 2`,
   )
   return {
     objects: objects.map((row) => `${String(row.kind)} ${String(row.name)}`),
