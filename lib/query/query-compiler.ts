@@ -303,10 +303,7 @@ export class QueryCompiler {
     const name = this.dialect.quote(column.name)
     if (value === null) return `${name} IS NULL`
     if (value instanceof SqlFragment) return this.#fragment(meta, column, name, value, params)
-    if (value instanceof WhereCombinator) {
-      const parts = value.items.map((item) => this.#condition(meta, column, item, params))
-      return `(${parts.join(` ${value.operator} `)})`
-    }
+    if (value instanceof WhereCombinator) return this.#combination(meta, column, value, params)
     if (column.type === 'json') {
       throw ValidationError.badOption(
         `${meta.className}.${column.property} is a json column; match it with null or a sql\`\` fragment.`,
@@ -321,6 +318,21 @@ export class QueryCompiler {
     }
     this.#checkValue(meta, column, value)
     return `${name} = ${params.bind(this.dialect.encode(column.type, value))}`
+  }
+
+  /**
+   * `OR`/`AND` of conditions on one column. The plain values of an `OR` become one list condition, so that
+   * `OR(...70_000 ids)` binds one list instead of 70,000 parameters (more than PostgreSQL binds) in a
+   * 70,000-deep expression (deeper than SQLite parses).
+   */
+  #combination(meta: EntityMetadata, column: ColumnMetadata, value: WhereCombinator, params: ParamList): string {
+    const isPlain = (item: unknown): boolean =>
+      value.operator === 'OR' && item !== null && !(item instanceof SqlFragment) && !(item instanceof WhereCombinator) && !Array.isArray(item)
+    const plain = value.items.filter(isPlain)
+    // Compiled in text order: SQLite's `?` parameters are positional.
+    const parts = plain.length > 0 ? [this.#condition(meta, column, plain.length === 1 ? plain[0] : plain, params)] : []
+    for (const item of value.items) if (!isPlain(item)) parts.push(this.#condition(meta, column, item, params))
+    return `(${parts.join(` ${value.operator} `)})`
   }
 
   #fragment(meta: EntityMetadata, column: ColumnMetadata, name: string, fragment: SqlFragment, params: ParamList): string {

@@ -58,6 +58,17 @@ describe('QueryCompiler', () => {
     expect(query.params).toEqual(['Ann', 'B%', 5])
   })
 
+  it('binds the plain values of an OR as one list, before its fragments, in text order', () => {
+    const query = sqlite.select(meta, { where: { name: OR(sql`LIKE ${'B%'}`, 'Ann', null, 'Bob') } })
+    expect(query.text).toContain('WHERE ("name" IN (SELECT value FROM json_each(?)) OR "name" LIKE ? OR "name" IS NULL)')
+    expect(query.params).toEqual(['["Ann","Bob"]', 'B%'])
+    const ids = Array.from({ length: 70_000 }, (_, i) => i + 1)
+    expect(postgres.select(meta, { where: { id: OR(...ids) } })).toMatchObject({
+      text: expect.stringContaining('WHERE ("id" = ANY($1::int4[]))'),
+      params: [ids],
+    })
+  })
+
   it('encodes dates per dialect: epoch milliseconds on SQLite, ISO text on PostgreSQL', () => {
     const day = new Date('2020-01-02T03:04:05.678Z')
     expect(sqlite.select(meta, { where: { bornAt: sql`< ${day}` } }).params).toEqual([day.getTime()])
