@@ -4,7 +4,8 @@ import fc from 'fast-check'
  * fast-check parameters for the property tests: a bounded number of runs, and a fixed seed (and
  * shrink path) from the environment to replay a failure:
  * `FC_SEED=1234 FC_PATH=0:1:2 npx vitest run tests/stress/property-where.test.ts`.
- * `FC_RUNS` scales every property's number of runs (`FC_RUNS=5` runs five times as many).
+ * `FC_RUNS` scales every property's number of runs (`FC_RUNS=5` runs five times as many) and
+ * `FC_TIME_LIMIT` (milliseconds, default 40000) bounds one property's search, shrinking included.
  */
 export function propertyParameters<T>(numRuns: number): fc.Parameters<T> {
   const scale = Number(process.env.FC_RUNS ?? 1)
@@ -15,7 +16,7 @@ export function propertyParameters<T>(numRuns: number): fc.Parameters<T> {
     ...(seed !== undefined ? { seed: Number(seed) } : {}),
     ...(path !== undefined ? { path } : {}),
     // A shrink step costs database round trips: keep the whole search bounded.
-    interruptAfterTimeLimit: 40_000,
+    interruptAfterTimeLimit: Number(process.env.FC_TIME_LIMIT ?? 40_000),
     markInterruptAsFailure: false,
   }
 }
