@@ -12,7 +12,7 @@ import {
   type DependentsDict,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
-import { propertyParameters } from './property-support.js'
+import { PROPERTY_TEST_TIMEOUT, propertyParameters } from './property-support.js'
 
 // Generated sequences of create / change / soft delete / restore / cascade / hard delete /
 // transaction rollback, compared after every step with an in-memory model of what must be stored
@@ -696,6 +696,6 @@ describeEachDialect('property: lifecycle sequences against an in-memory model', 
         propertyParameters({ 'sqlite-memory': 40, 'sqlite-file': 20, postgres: 8 }[db.name]),
       )
     },
-    120_000,
+    PROPERTY_TEST_TIMEOUT,
   )
 })

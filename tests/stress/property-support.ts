@@ -1,5 +1,10 @@
 import fc from 'fast-check'
 
+const TIME_LIMIT = Number(process.env.FC_TIME_LIMIT ?? 40_000)
+
+/** The vitest timeout of one property test: its search time limit, plus time to boot and close. */
+export const PROPERTY_TEST_TIMEOUT = TIME_LIMIT + 60_000
+
 /**
  * fast-check parameters for the property tests: a bounded number of runs, and a fixed seed (and
  * shrink path) from the environment to replay a failure:
@@ -16,7 +21,7 @@ export function propertyParameters<T>(numRuns: number): fc.Parameters<T> {
     ...(seed !== undefined ? { seed: Number(seed) } : {}),
     ...(path !== undefined ? { path } : {}),
     // A shrink step costs database round trips: keep the whole search bounded.
-    interruptAfterTimeLimit: Number(process.env.FC_TIME_LIMIT ?? 40_000),
+    interruptAfterTimeLimit: TIME_LIMIT,
     markInterruptAsFailure: false,
   }
 }
