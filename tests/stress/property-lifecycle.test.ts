@@ -598,9 +598,20 @@ class Purge extends Step {
   }
 }
 
+/** A row no other row depends on (so that delete() succeeds), picked by a generated index. */
+function leaf(model: Model, index: number): ModelRow | undefined {
+  const leaves = model.rows.filter((row) => model.children(row).length === 0)
+  return leaves.length === 0 ? undefined : leaves[index % leaves.length]
+}
+
+/**
+ * Writes inside a transaction that throws: a new user and story, a change, a flipped flag, a cascade
+ * and a hard delete, all undone in the database and in memory (the deleted instance stays usable).
+ */
 class RolledBackTransaction extends Step {
   constructor(
     readonly target: number,
+    readonly deleted: number,
     readonly title: string,
   ) {
     super()
@@ -611,22 +622,62 @@ class RolledBackTransaction extends Step {
   async apply(model: Model, real: Real): Promise<void> {
     const row = pick(model, SOFT_KINDS, this.target) as ModelRow
     const instance = instanceOf<User>(real, row)
+    const doomed = leaf(model, this.deleted)
     const error = await rejection(
       ORM.transaction(async () => {
         const user = new User(this.title)
         new Story(this.title, user)
         instance.title = this.title
         await ORM.flush()
-        instance.isDeleted = !instance.isDeleted
-        await ORM.flush()
+        // Bringing a row back under a hidden parent is refused, which is not what this step tests.
+        if (!row.deleted || !model.hiddenParent(row)) {
+          instance.isDeleted = !instance.isDeleted
+          await ORM.flush()
+        }
         if (row.kind !== 'Review') await instance.softDelete({ cascade: true })
+        if (doomed) await instanceOf<Entity>(real, doomed).delete()
         throw new Boom('roll back')
       }),
     )
     expect(error).toBeInstanceOf(Boom)
   }
   toString(): string {
-    return `transaction on soft row ${this.target} (create, change, flip isDeleted, cascade) rolled back`
+    return `transaction on soft row ${this.target} (create, change, flip isDeleted, cascade, delete leaf ${this.deleted}) rolled back`
+  }
+}
+
+/** A nested transaction that throws and is caught: only the outer change stays. */
+class SavepointRollback extends Step {
+  constructor(
+    readonly outer: number,
+    readonly inner: number,
+    readonly deleted: number,
+    readonly title: string,
+  ) {
+    super()
+  }
+  check(model: Model): boolean {
+    return model.rows.length > 0 && pick(model, SOFT_KINDS, 0) !== undefined
+  }
+  async apply(model: Model, real: Real): Promise<void> {
+    const outer = pick(model, KINDS, this.outer) as ModelRow
+    const inner = instanceOf<SoftDel>(real, pick(model, SOFT_KINDS, this.inner) as ModelRow)
+    const doomed = leaf(model, this.deleted)
+    await ORM.transaction(async () => {
+      instanceOf<User>(real, outer).title = this.title
+      const error = await rejection(
+        ORM.transaction(async () => {
+          await inner.softDelete({ cascade: true })
+          if (doomed) await instanceOf<Entity>(real, doomed).delete()
+          throw new Boom('inner')
+        }),
+      )
+      expect(error).toBeInstanceOf(Boom)
+    })
+    outer.title = this.title
+  }
+  toString(): string {
+    return `transaction renaming row ${this.outer}, with a nested one (cascade soft row ${this.inner}, delete leaf ${this.deleted}) rolled back`
   }
 }
 
@@ -654,7 +705,8 @@ const commands = fc.commands(
       .map((actions) => new Batch(actions)),
     fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new BulkSoftDelete(kind)),
     fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new Purge(kind)),
-    fc.tuple(index, title).map(([target, t]) => new RolledBackTransaction(target, t)),
+    fc.tuple(index, index, title).map(([target, deleted, t]) => new RolledBackTransaction(target, deleted, t)),
+    fc.tuple(index, index, index, title).map(([outer, inner, deleted, t]) => new SavepointRollback(outer, inner, deleted, t)),
   ],
   { maxCommands: 30, size: '+1' },
 )

@@ -285,6 +285,27 @@ const queryArbitrary: fc.Arbitrary<GeneratedQuery> = fc.record(
   { requiredKeys: ['where', 'orderBy'] },
 )
 
+/** Whether the query orders text (orderBy, <, <=, >, >=, between), which depends on the collation. */
+function ordersText(query: GeneratedQuery): boolean {
+  const orders = (condition: GeneratedCondition): boolean =>
+    condition.kind === 'between' ||
+    (condition.kind === 'cmp' && condition.op !== '=' && condition.op !== '<>') ||
+    ((condition.kind === 'or' || condition.kind === 'and') && condition.items.some(orders))
+  const textConditions = [query.where.select, query.where.group].filter((c): c is GeneratedCondition => c !== undefined)
+  return query.orderBy.some(([key]) => key === 'select' || key === 'group') || textConditions.some(orders)
+}
+
+/**
+ * SQLite compares text by its bytes (BINARY). A PostgreSQL database whose collation is C, POSIX or
+ * C.UTF-8 orders by code point, which is the same order; under any other collation the property
+ * leaves text ordering out rather than model a locale.
+ */
+async function ordersTextByBytes(): Promise<boolean> {
+  if (ORM.dialect !== 'postgres') return true
+  const [row] = await ORM.query('SELECT datcollate FROM pg_database WHERE datname = current_database()')
+  return /^(C|POSIX|C\.UTF-?8)$/i.test(String(row?.datcollate))
+}
+
 const scenario = fc.tuple(fc.array(rowArbitrary, { maxLength: 8 }), queryArbitrary)
 
 // --- the properties ------------------------------------------------------------------------------
@@ -302,8 +323,10 @@ describeEachDialect('property: where objects and sql fragments against an in-mem
   it('selects, counts and pages exactly the rows the in-memory filter selects', async () => {
     await db.boot([Order])
     const dialect = ORM.dialect
+    const byBytes = await ordersTextByBytes()
     await fc.assert(
       fc.asyncProperty(scenario, async ([rows, generated]) => {
+        fc.pre(byBytes || !ordersText(generated))
         const stored = await storeRows(rows)
         const query = resolveQuery(generated, rows)
         const where = toWhere(query)
