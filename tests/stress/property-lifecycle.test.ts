@@ -227,6 +227,12 @@ async function checkAgainstModel(model: Model, real: Real): Promise<void> {
       expect(await Class.count({ withDeleted: true }), context).toBe(rows.length)
       expect(await Class.count({ onlyDeleted: true }), context).toBe(hidden.length)
     }
+    // A where through a relation sees live related rows only, unless it says withDeleted.
+    for (const [i, [prop]] of PARENTS[kind].entries()) {
+      const throughLive = live.filter((row) => !model.get(row.parents[i] as number).deleted)
+      expect(await Class.count({ where: { [prop]: {} } } as never), `${context} through live ${prop}`).toBe(throughLive.length)
+      expect(await Class.count({ where: { [prop]: { withDeleted: true } } } as never), `${context} through any ${prop}`).toBe(live.length)
+    }
     // What is stored: every row, its title, whether it is soft-deleted, and which rows share a stamp.
     const stored = await ORM.query(
       `SELECT "id", "title"${kind === 'Note' ? '' : ', "deleted_at"'} FROM "${TABLES[kind]}" ORDER BY "id"`,
@@ -252,6 +258,11 @@ async function checkAgainstModel(model: Model, real: Real): Promise<void> {
       const found = await Class.findById(instance.id as number)
       expect(found, `${label} findById`).toBe(row.deleted ? undefined : instance)
       if (kind !== 'Note') expect(await Class.findById(instance.id as number, { withDeleted: true }), label).toBe(instance)
+      // Every required relation resolves to the parent the model holds, soft-deleted or not.
+      for (const [i, [prop]] of PARENTS[kind].entries()) {
+        const parent = await (instance as unknown as Record<string, Promise<Entity> | Entity>)[prop]
+        expect(parent, `${label}.${prop}`).toBe(real.instances.get(row.parents[i] as number))
+      }
       if (kind === 'User' || kind === 'Story') {
         expect(dependentCounts(await instance.getDependents()), `${label} getDependents()`).toEqual(expectedDependents(model, row, true))
         expect(dependentCounts(await instance.getDependents({ withDeleted: false })), `${label} live dependents`).toEqual(
@@ -347,7 +358,7 @@ class Change extends Step {
 class SoftDeleteStep extends Step {
   constructor(
     readonly target: number,
-    readonly how: 'flag' | 'method' | 'cascade',
+    readonly how: 'flag' | 'method' | 'cascade' | 'flag then cascade',
   ) {
     super()
   }
@@ -360,10 +371,14 @@ class SoftDeleteStep extends Step {
     if (this.how === 'flag') {
       instance.isDeleted = true
       await ORM.flush()
+    } else if (this.how === 'flag then cascade') {
+      // ORM.md: a pending isDeleted = true becomes the cascade.
+      instance.isDeleted = true
+      await instance.softDelete({ cascade: true })
     } else {
       await instance.softDelete(this.how === 'cascade' ? { cascade: true } : undefined)
     }
-    model.softDelete(row, this.how === 'cascade')
+    model.softDelete(row, this.how === 'cascade' || this.how === 'flag then cascade')
   }
   toString(): string {
     return `soft delete (${this.how}) soft row ${this.target}`
@@ -689,12 +704,12 @@ const commands = fc.commands(
     fc.tuple(fc.constantFrom<Kind>('Story', 'Review'), fc.tuple(index, index), title).map(([kind, picks, t]) => new Create(kind, picks, t)),
     fc.tuple(fc.constantFrom<Kind>('Story', 'Review'), fc.tuple(index, index), title).map(([kind, picks, t]) => new Create(kind, picks, t)),
     fc.tuple(index, title).map(([target, t]) => new Change(target, t)),
-    fc.tuple(index, fc.constantFrom('flag' as const, 'method' as const, 'cascade' as const)).map(([target, how]) => new SoftDeleteStep(target, how)),
+    fc.tuple(index, fc.constantFrom('flag' as const, 'method' as const, 'cascade' as const, 'flag then cascade' as const)).map(([target, how]) => new SoftDeleteStep(target, how)),
     fc
       .tuple(index, fc.constantFrom('flag' as const, 'method' as const), fc.boolean(), fc.boolean())
       .map(([target, how, cascade, withAncestors]) => new RestoreStep(target, how, cascade, withAncestors)),
     fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new BulkRestore(kind)),
-    fc.tuple(index, fc.constantFrom('flag' as const, 'method' as const, 'cascade' as const)).map(([target, how]) => new SoftDeleteStep(target, how)),
+    fc.tuple(index, fc.constantFrom('flag' as const, 'method' as const, 'cascade' as const, 'flag then cascade' as const)).map(([target, how]) => new SoftDeleteStep(target, how)),
     fc
       .tuple(index, fc.constantFrom('flag' as const, 'method' as const), fc.boolean(), fc.boolean())
       .map(([target, how, cascade, withAncestors]) => new RestoreStep(target, how, cascade, withAncestors)),
