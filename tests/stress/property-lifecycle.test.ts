@@ -1,65 +1,22 @@
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
 import {
-  Column,
   DependentsError,
   Entity,
   ORM,
-  Relation,
   RestoreError,
   SoftDel,
   type DependentCounts,
   type DependentsDict,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
+import { MODEL_CLASSES, Note, Review, Story, User } from './property-model.js'
 import { PROPERTY_TEST_TIMEOUT, propertyParameters } from './property-support.js'
 
 // Generated sequences of create / change / soft delete / restore / cascade / hard delete /
 // transaction rollback, compared after every step with an in-memory model of what must be stored
 // and what every read path must show. fast-check shrinks a failure to a minimal sequence.
 
-class User extends SoftDel {
-  @Column() title: string
-  constructor(title: string) {
-    super()
-    this.title = title
-  }
-}
-
-class Story extends SoftDel {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends SoftDel {
-  @Column() title: string
-  @Relation(() => Story) story: Story
-  @Relation(() => User) createdBy: User
-  constructor(title: string, story: Story, createdBy: User) {
-    super()
-    this.title = title
-    this.story = story
-    this.createdBy = createdBy
-  }
-}
-
-/** A plain dependent: it blocks a hard delete of its user and is left alone by cascades. */
-class Note extends Entity {
-  @Column() title: string
-  @Relation(() => User) author: User
-  constructor(title: string, author: User) {
-    super()
-    this.title = title
-    this.author = author
-  }
-}
-
-const MODEL_CLASSES = [SoftDel, User, Story, Review, Note]
 const CLASSES = { User, Story, Review, Note } as const
 type Kind = keyof typeof CLASSES
 const KINDS = Object.keys(CLASSES) as Kind[]
@@ -428,26 +385,6 @@ class RestoreStep extends Step {
   }
 }
 
-class BulkRestore extends Step {
-  constructor(readonly kind: Kind) {
-    super()
-  }
-  check(): boolean {
-    return true
-  }
-  async apply(model: Model): Promise<void> {
-    const Class = CLASSES[this.kind] as unknown as typeof User
-    const n = await Class.restore({ where: {} })
-    // The rows whose required parents are all live come back; the others are skipped.
-    const back = model.of(this.kind).filter((row) => row.deleted && !model.hiddenParent(row))
-    for (const row of back) row.deleted = null
-    expect(n, `${this.kind}.restore({ where: {} }) count`).toBe(back.length)
-  }
-  toString(): string {
-    return `${this.kind}.restore({ where: {} })`
-  }
-}
-
 class HardDelete extends Step {
   constructor(readonly target: number) {
     super()
@@ -573,27 +510,14 @@ class Batch extends Step {
   }
 }
 
-class BulkSoftDelete extends Step {
-  constructor(readonly kind: Kind) {
-    super()
-  }
-  check(): boolean {
-    return true
-  }
-  async apply(model: Model): Promise<void> {
-    const n = await (CLASSES[this.kind] as unknown as typeof User).softDelete({ where: {} })
-    const live = model.of(this.kind).filter((row) => !row.deleted)
-    const stamp = model.stamp(false)
-    for (const row of live) row.deleted = stamp
-    expect(n, `${this.kind}.softDelete({ where: {} }) count`).toBe(live.length)
-  }
-  toString(): string {
-    return `${this.kind}.softDelete({ where: {} })`
-  }
-}
+type ClassOperation = 'restore' | 'softDelete' | 'purgeDeleted'
 
-class Purge extends Step {
-  constructor(readonly kind: Kind) {
+/** The static operations on every row of a class: `restore`/`softDelete({ where: {} })`, `purgeDeleted`. */
+class WholeClass extends Step {
+  constructor(
+    readonly kind: Kind,
+    readonly operation: ClassOperation,
+  ) {
     super()
   }
   check(): boolean {
@@ -601,15 +525,31 @@ class Purge extends Step {
   }
   async apply(model: Model, real: Real): Promise<void> {
     const Class = CLASSES[this.kind] as unknown as typeof User
-    const result = await Class.purgeDeleted({ olderThan: new Date(Date.now() + 3_600_000) })
-    const old = model.of(this.kind).filter((row) => row.deleted)
-    const purged = old.filter((row) => model.children(row).length === 0)
-    expect(result, `${this.kind}.purgeDeleted()`).toEqual({ purged: purged.length, blocked: old.length - purged.length })
-    model.rows = model.rows.filter((row) => !purged.includes(row))
-    for (const row of purged) real.instances.delete(row.key)
+    const rows = model.of(this.kind)
+    if (this.operation === 'restore') {
+      const n = await Class.restore({ where: {} })
+      // The rows whose required parents are all live come back; the others are skipped.
+      const back = rows.filter((row) => row.deleted && !model.hiddenParent(row))
+      for (const row of back) row.deleted = null
+      expect(n, `${this} count`).toBe(back.length)
+    } else if (this.operation === 'softDelete') {
+      const n = await Class.softDelete({ where: {} })
+      const live = rows.filter((row) => !row.deleted)
+      const stamp = model.stamp(false)
+      for (const row of live) row.deleted = stamp
+      expect(n, `${this} count`).toBe(live.length)
+    } else {
+      const result = await Class.purgeDeleted({ olderThan: new Date(Date.now() + 3_600_000) })
+      // Soft-deleted rows go unless a row (live, soft-deleted or plain) still depends on them.
+      const old = rows.filter((row) => row.deleted)
+      const purged = old.filter((row) => model.children(row).length === 0)
+      expect(result, String(this)).toEqual({ purged: purged.length, blocked: old.length - purged.length })
+      model.rows = model.rows.filter((row) => !purged.includes(row))
+      for (const row of purged) real.instances.delete(row.key)
+    }
   }
   toString(): string {
-    return `${this.kind}.purgeDeleted({ olderThan: in an hour })`
+    return this.operation === 'purgeDeleted' ? `${this.kind}.purgeDeleted({ olderThan: in an hour })` : `${this.kind}.${this.operation}({ where: {} })`
   }
 }
 
@@ -708,7 +648,9 @@ const commands = fc.commands(
     fc
       .tuple(index, fc.constantFrom('flag' as const, 'method' as const), fc.boolean(), fc.boolean())
       .map(([target, how, cascade, withAncestors]) => new RestoreStep(target, how, cascade, withAncestors)),
-    fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new BulkRestore(kind)),
+    fc.tuple(fc.constantFrom<Kind>(...SOFT_KINDS), fc.constantFrom<ClassOperation>('restore', 'softDelete', 'purgeDeleted')).map(
+      ([kind, operation]) => new WholeClass(kind, operation),
+    ),
     fc.tuple(index, fc.constantFrom('flag' as const, 'method' as const, 'cascade' as const, 'flag then cascade' as const)).map(([target, how]) => new SoftDeleteStep(target, how)),
     fc
       .tuple(index, fc.constantFrom('flag' as const, 'method' as const), fc.boolean(), fc.boolean())
@@ -718,8 +660,6 @@ const commands = fc.commands(
     fc
       .array(fc.tuple(index, fc.constantFrom<BatchAction>('hide', 'show', 'rename')), { minLength: 2, maxLength: 4 })
       .map((actions) => new Batch(actions)),
-    fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new BulkSoftDelete(kind)),
-    fc.constantFrom<Kind>('User', 'Story', 'Review').map((kind) => new Purge(kind)),
     fc.tuple(index, index, title).map(([target, deleted, t]) => new RolledBackTransaction(target, deleted, t)),
     fc.tuple(index, index, index, title).map(([outer, inner, deleted, t]) => new SavepointRollback(outer, inner, deleted, t)),
   ],

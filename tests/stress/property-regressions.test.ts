@@ -1,40 +1,11 @@
 import { expect, it } from 'vitest'
-import { Column, Entity, ORM, Relation, RestoreError, SoftDel, ValidationError } from '../../lib/index.js'
+import { Column, Entity, ORM, RestoreError, ValidationError } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
+import { MODEL_CLASSES, Review, Story, User } from './property-model.js'
 
 // Minimal counterexamples found by the property tests (property-where, property-lifecycle), kept as
 // plain examples. An `it.fails` is a defect not fixed yet: it turns into `it` with its fix, and the
 // matching entry of FIXED in property-lifecycle.test.ts (or the `it.fails` in property-where) flips too.
-
-class User extends SoftDel {
-  @Column() title: string
-  constructor(title: string) {
-    super()
-    this.title = title
-  }
-}
-
-class Story extends SoftDel {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends SoftDel {
-  @Column() title: string
-  @Relation(() => Story) story: Story
-  @Relation(() => User) createdBy: User
-  constructor(title: string, story: Story, createdBy: User) {
-    super()
-    this.title = title
-    this.story = story
-    this.createdBy = createdBy
-  }
-}
 
 class Order extends Entity {
   @Column() select: string
@@ -46,7 +17,7 @@ class Order extends Entity {
   }
 }
 
-const MODEL = [SoftDel, User, Story, Review, Order]
+const MODEL = [...MODEL_CLASSES, Order]
 
 describeEachDialect('regressions found by the lifecycle property', (db) => {
   // Issue 8, defect 12 (helper A1). Found as: [soft delete (cascade) user, isDeleted = false on its story].
