@@ -6,6 +6,7 @@ import {
   ORM,
   RestoreError,
   SoftDel,
+  UniqueConstraintError,
   type DependentCounts,
   type DependentsDict,
 } from '../../lib/index.js'
@@ -70,16 +71,38 @@ interface ModelRow {
 
 class Model {
   rows: ModelRow[] = []
-  #nextKey = 0
-  #nextStamp = 0
+  nextKey = 0
+  nextStamp = 0
 
   add(kind: Kind, title: string, parents: readonly number[]): ModelRow {
-    const row: ModelRow = { key: this.#nextKey++, kind, parents, title, deleted: null }
+    const row: ModelRow = { key: this.nextKey++, kind, parents, title, deleted: null }
     this.rows.push(row)
     return row
   }
   stamp(cascade: boolean): Stamp {
-    return { id: this.#nextStamp++, cascade }
+    return { id: this.nextStamp++, cascade }
+  }
+  clone(): Model {
+    const copy = new Model()
+    copy.rows = this.rows.map((row) => ({ ...row, parents: [...row.parents] }))
+    copy.nextKey = this.nextKey
+    copy.nextStamp = this.nextStamp
+    return copy
+  }
+  /** Takes over the state of a clone that an operation changed. */
+  adopt(changed: Model): void {
+    this.rows = changed.rows
+    this.nextKey = changed.nextKey
+    this.nextStamp = changed.nextStamp
+  }
+  /** User titles are unique among live users (a partial unique index): the rows of another live user with this title. */
+  titleTaken(row: ModelRow, title: string): boolean {
+    return row.kind === 'User' && this.of('User').some((user) => user.key !== row.key && !user.deleted && user.title === title)
+  }
+  /** Whether every live user has a title of its own. */
+  isUnique(): boolean {
+    const titles = this.of('User').filter((user) => !user.deleted).map((user) => user.title)
+    return new Set(titles).size === titles.length
   }
   get(key: number): ModelRow {
     const row = this.rows.find((candidate) => candidate.key === key)
@@ -282,8 +305,16 @@ class Create extends Step {
     const parentInstances = parents.map((parent) => instanceOf<Entity>(real, parent))
     const Class = CLASSES[this.kind] as unknown as new (title: string, ...parents: Entity[]) => Entity
     const instance = new Class(this.title, ...parentInstances)
+    let title = this.title
+    const candidate = { key: model.nextKey, kind: this.kind, parents: [], title, deleted: null }
+    if (model.titleTaken(candidate, title)) {
+      await expect(ORM.flush(), `a second live user titled ${title}`).rejects.toBeInstanceOf(UniqueConstraintError)
+      // Give the pending user a title of its own so that it does not block every later flush.
+      title = `${title}~${candidate.key}`
+      ;(instance as User).title = title
+    }
     await ORM.flush()
-    const row = model.add(this.kind, this.title, parents.map((parent) => parent.key))
+    const row = model.add(this.kind, title, parents.map((parent) => parent.key))
     real.instances.set(row.key, instance)
   }
   toString(): string {
@@ -303,7 +334,14 @@ class Change extends Step {
   }
   async apply(model: Model, real: Real): Promise<void> {
     const row = pick(model, KINDS, this.target) as ModelRow
-    instanceOf<User>(real, row).title = this.title
+    const instance = instanceOf<User>(real, row)
+    instance.title = this.title
+    if (!row.deleted && model.titleTaken(row, this.title)) {
+      await expect(ORM.flush(), `a second live user titled ${this.title}`).rejects.toBeInstanceOf(UniqueConstraintError)
+      instance.title = row.title
+      await ORM.flush()
+      return
+    }
     await ORM.flush()
     row.title = this.title
   }
@@ -371,13 +409,18 @@ class RestoreStep extends Step {
     } else {
       error = await rejection(instance.restore({ cascade: this.cascade, withAncestors: this.withAncestors }))
     }
-    const refusedBy = model.restore(row, this.how === 'method' && this.cascade, this.how === 'method' && this.withAncestors)
+    const after = model.clone()
+    const refusedBy = after.restore(after.get(row.key), this.how === 'method' && this.cascade, this.how === 'method' && this.withAncestors)
     if (refusedBy) {
       expect(error, `restore under hidden ${refusedBy.kind} key ${refusedBy.key}`).toBeInstanceOf(RestoreError)
-      expect(model.snapshot()).toBe(before)
+    } else if (!after.isUnique()) {
+      expect(error, 'restore of a user whose title a live user holds').toBeInstanceOf(UniqueConstraintError)
     } else if (error) {
       throw error
+    } else {
+      model.adopt(after)
     }
+    expect(model.snapshot() === before || !error).toBe(true)
   }
   toString(): string {
     const options = this.how === 'flag' ? 'isDeleted = false' : `restore({ cascade: ${this.cascade}, withAncestors: ${this.withAncestors} })`
@@ -455,8 +498,7 @@ class Batch extends Step {
   }
   /** The model's rows after the batch, and the row that would come back under a hidden parent. */
   #outcome(model: Model): { after: Model; refused?: ModelRow; flippedBack: boolean } {
-    const after = new Model()
-    after.rows = model.rows.map((row) => ({ ...row }))
+    const after = model.clone()
     const touched = new Map<number, boolean>()
     let flippedBack = false
     for (const [target, action] of this.actions) {
@@ -472,7 +514,7 @@ class Batch extends Step {
       const original = model.get(key)
       // A net no-op (hide then show) keeps the row as it was, stamp included.
       if (hide === (original.deleted !== null)) row.deleted = original.deleted
-      else row.deleted = hide ? model.stamp(false) : null
+      else row.deleted = hide ? after.stamp(false) : null
     }
     const refused = after.rows.find((row) => row.deleted === null && model.get(row.key).deleted !== null && after.hiddenParent(row))
     return refused ? { after, refused, flippedBack } : { after, flippedBack }
@@ -490,8 +532,9 @@ class Batch extends Step {
       else instance.isDeleted = action === 'hide'
     }
     const error = await rejection(ORM.flush())
-    if (refused) {
-      expect(error, `batch brings ${refused.kind} key ${refused.key} back under a hidden parent`).toBeInstanceOf(RestoreError)
+    if (refused || !after.isUnique()) {
+      if (refused) expect(error, `batch brings ${refused.kind} key ${refused.key} back under a hidden parent`).toBeInstanceOf(RestoreError)
+      else expect(error, 'batch leaves two live users with one title').toBeInstanceOf(UniqueConstraintError)
       // Revert the refused changes so that they do not stay pending.
       for (const row of model.rows) {
         const instance = instanceOf<User>(real, row)
@@ -503,7 +546,7 @@ class Batch extends Step {
       return
     }
     if (error) throw error
-    model.rows = after.rows
+    model.adopt(after)
   }
   toString(): string {
     return `batch ${this.actions.map(([target, action]) => `${action} soft row ${target}`).join(', ')}, then one flush`
@@ -527,11 +570,20 @@ class WholeClass extends Step {
     const Class = CLASSES[this.kind] as unknown as typeof User
     const rows = model.of(this.kind)
     if (this.operation === 'restore') {
-      const n = await Class.restore({ where: {} })
+      const result = await Class.restore({ where: {} }).then(
+        (n) => ({ n }),
+        (error: unknown) => error,
+      )
       // The rows whose required parents are all live come back; the others are skipped.
-      const back = rows.filter((row) => row.deleted && !model.hiddenParent(row))
+      const after = model.clone()
+      const back = after.of(this.kind).filter((row) => row.deleted && !after.hiddenParent(row))
       for (const row of back) row.deleted = null
-      expect(n, `${this} count`).toBe(back.length)
+      if (!after.isUnique()) {
+        expect(result, `${this} brings back two live users with one title`).toBeInstanceOf(UniqueConstraintError)
+        return
+      }
+      expect(result, `${this} count`).toEqual({ n: back.length })
+      model.adopt(after)
     } else if (this.operation === 'softDelete') {
       const n = await Class.softDelete({ where: {} })
       const live = rows.filter((row) => !row.deleted)
@@ -580,12 +632,13 @@ class RolledBackTransaction extends Step {
     const doomed = leaf(model, this.deleted)
     const error = await rejection(
       ORM.transaction(async () => {
-        const user = new User(this.title)
+        const user = new User(`${this.title} (rolled back)`)
         new Story(this.title, user)
-        instance.title = this.title
+        // Refused writes (a taken title, a row back under a hidden parent) are not what this step tests.
+        const renamed = !model.titleTaken(row, this.title)
+        if (renamed) instance.title = this.title
         await ORM.flush()
-        // Bringing a row back under a hidden parent is refused, which is not what this step tests.
-        if (!row.deleted || !model.hiddenParent(row)) {
+        if (!row.deleted || (!model.hiddenParent(row) && !model.titleTaken(row, renamed ? this.title : row.title))) {
           instance.isDeleted = !instance.isDeleted
           await ORM.flush()
         }
@@ -618,8 +671,9 @@ class SavepointRollback extends Step {
     const outer = pick(model, KINDS, this.outer) as ModelRow
     const inner = instanceOf<SoftDel>(real, pick(model, SOFT_KINDS, this.inner) as ModelRow)
     const doomed = leaf(model, this.deleted)
+    const title = model.titleTaken(outer, this.title) ? `${this.title}~${outer.key}` : this.title
     await ORM.transaction(async () => {
-      instanceOf<User>(real, outer).title = this.title
+      instanceOf<User>(real, outer).title = title
       const error = await rejection(
         ORM.transaction(async () => {
           await inner.softDelete({ cascade: true })
@@ -629,7 +683,7 @@ class SavepointRollback extends Step {
       )
       expect(error).toBeInstanceOf(Boom)
     })
-    outer.title = this.title
+    outer.title = title
   }
   toString(): string {
     return `transaction renaming row ${this.outer}, with a nested one (cascade soft row ${this.inner}, delete leaf ${this.deleted}) rolled back`

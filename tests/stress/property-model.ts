@@ -3,9 +3,9 @@ import { Column, Entity, Relation, SoftDel } from '../../lib/index.js'
 // The model the lifecycle property and its regressions run on: users write stories, stories get
 // reviews (written by users), users keep plain notes. Every class has a `title` to change.
 
-/** A soft-deletable root. */
+/** A soft-deletable root; its title is unique among live users (a partial unique index). */
 export class User extends SoftDel {
-  @Column() title: string
+  @Column({ unique: true }) title: string
   constructor(title: string) {
     super()
     this.title = title
