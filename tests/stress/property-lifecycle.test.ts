@@ -12,7 +12,7 @@ import {
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { MODEL_CLASSES, Note, Review, Story, User } from './property-model.js'
-import { PROPERTY_TEST_TIMEOUT, propertyParameters } from './property-support.js'
+import { PROPERTY_TEST_TIMEOUT, propertyParameters, yieldToEventLoop } from './property-support.js'
 
 // Generated sequences of create / change / soft delete / restore / cascade / hard delete /
 // transaction rollback, compared after every step with an in-memory model of what must be stored
@@ -774,6 +774,7 @@ describeEachDialect('property: lifecycle sequences against an in-memory model', 
       await db.boot(MODEL_CLASSES)
       await fc.assert(
         fc.asyncProperty(commands, async (sequence) => {
+          await yieldToEventLoop()
           await emptyTables()
           const start = await seedRows()
           await fc.asyncModelRun(() => start, sequence)

@@ -26,6 +26,14 @@ export function propertyParameters<T>(numRuns: number): fc.Parameters<T> {
   }
 }
 
+/**
+ * Lets the event loop run between property runs: on SQLite every ORM call settles as microtasks,
+ * and a long search would otherwise starve vitest's worker messages ("Timeout calling onTaskUpdate").
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 /** Characters that break naive quoting, escaping, comments, LIKE patterns and unicode handling. */
 export const HOSTILE_CHARACTERS = [
   "'", '"', '`', '\\', ';', '-', '/', '*', '#', '$', '?', ':', '@', '%', '_', '(', ')', ',', ' ',

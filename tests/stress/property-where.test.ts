@@ -2,7 +2,14 @@ import fc from 'fast-check'
 import { expect, it } from 'vitest'
 import { AND, Column, Entity, OR, ORM, sql, ValidationError, type EntityClass, type SqlFragment } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
-import { compareUtf8, PROPERTY_TEST_TIMEOUT, propertyParameters, storableString, unstorableString } from './property-support.js'
+import {
+  compareUtf8,
+  PROPERTY_TEST_TIMEOUT,
+  propertyParameters,
+  storableString,
+  unstorableString,
+  yieldToEventLoop,
+} from './property-support.js'
 
 // Generated where objects and sql fragments, with hostile strings, on a class and columns named by
 // reserved words, must select exactly the rows a plain in-memory filter of the same rows selects.
@@ -311,6 +318,7 @@ const scenario = fc.tuple(fc.array(rowArbitrary, { maxLength: 8 }), queryArbitra
 // --- the properties ------------------------------------------------------------------------------
 
 async function storeRows(rows: readonly Row[]): Promise<(Row & { readonly id: number })[]> {
+  await yieldToEventLoop()
   await Order.delete({ where: {} })
   const instances = rows.map((row) => new Order(row.select, row.group ?? undefined, row.user, row.from))
   await ORM.flush()
