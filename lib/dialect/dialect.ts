@@ -1,7 +1,7 @@
 import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import type { JunctionMetadata } from '../metadata/relation-metadata.js'
+import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import type { OrmError } from '../errors/orm-error.js'
 
 /** @internal The database-specific half of veil-orm: SQL spelling, value codecs and error conversion. */
@@ -99,28 +99,61 @@ export function updateSetSql(op: UpdateOp, quote: (name: string) => string, valu
   return op.columns.map((column, i) => `${quote(column.name)} = ${value(i)}`).join(', ')
 }
 
-/** @internal The conditions an update op adds after the id match: the checked column, live parents. */
-export function updateGuardSql(op: UpdateOp, quote: (name: string) => string, checkValue: string, qualifier = ''): string {
+/**
+ * @internal The conditions an update op adds after the id match: the checked column, live parents. A parent
+ * reference the same update changes is checked at its new value, `newValue(i)` for the op's i-th column
+ * (the WHERE of an UPDATE sees the old row); on SQLite, whose `?` are positional, the driver binds those
+ * values again after the others, in {@link reassignedParents} order.
+ */
+export function updateGuardSql(
+  op: UpdateOp,
+  quote: (name: string) => string,
+  checkValue: string,
+  qualifier: string,
+  newValue: (column: number) => string,
+): string {
   // A version column added to a table that had rows holds NULL there: those rows count as version 0.
   let sql = op.check ? ` AND COALESCE(${qualifier}${quote(op.check.name)}, 0) = ${checkValue}` : ''
-  if (op.underLiveParents) for (const condition of liveParentsSql(op.meta, quote, qualifier)) sql += ` AND ${condition}`
+  if (!op.underLiveParents) return sql
+  const valueOf = (column: ColumnMetadata): string | undefined => {
+    const i = op.columns.indexOf(column)
+    return i < 0 ? undefined : newValue(i)
+  }
+  for (const condition of liveParentsSql(op.meta, quote, qualifier, valueOf)) sql += ` AND ${condition}`
   return sql
+}
+
+/** @internal The op's column positions of the parent references its live-parents guard checks at their new value. */
+export function reassignedParents(op: UpdateOp): number[] {
+  if (!op.underLiveParents) return []
+  return requiredSoftDeletableParents(op.meta)
+    .map((relation) => op.columns.indexOf(relation.column as ColumnMetadata))
+    .filter((i) => i >= 0)
 }
 
 /**
  * @internal Conditions that every required soft-deletable parent of a row of `meta` is live: a row must not
- * come back (be restored) under a hidden parent.
+ * come back (be restored) under a hidden parent. `valueOf` gives the SQL of a reference's new value, when
+ * the same statement changes it.
  */
-export function liveParentsSql(meta: EntityMetadata, quote: (name: string) => string, qualifier = ''): string[] {
-  return meta.relations
-    .filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
-    .map((relation) => {
-      const target = relation.target
-      return (
-        `${qualifier}${quote((relation.column as ColumnMetadata).name)} NOT IN (SELECT "id" FROM ${quote(target.tableName)} ` +
-        `WHERE ${quote((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
-      )
-    })
+export function liveParentsSql(
+  meta: EntityMetadata,
+  quote: (name: string) => string,
+  qualifier = '',
+  valueOf: (column: ColumnMetadata) => string | undefined = () => undefined,
+): string[] {
+  return requiredSoftDeletableParents(meta).map((relation) => {
+    const target = relation.target
+    const column = relation.column as ColumnMetadata
+    return (
+      `${valueOf(column) ?? `${qualifier}${quote(column.name)}`} NOT IN (SELECT "id" FROM ${quote(target.tableName)} ` +
+      `WHERE ${quote((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
+    )
+  })
+}
+
+function requiredSoftDeletableParents(meta: EntityMetadata): RelationMetadata[] {
+  return meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
 }
 
 /**

@@ -70,6 +70,15 @@ function installSoftDeleteAccessors(meta: EntityMetadata, slot: number, runtime:
       if (typeof value !== 'boolean') throw ValidationError.wrongType(`${meta.className}.isDeleted`, 'a boolean', value)
       const state = this[STATE]
       if (value === (state.values[slot] !== undefined)) return
+      const isPending = state.dirty?.has(slot) === true
+      const before = state.deletedAtBeforeFlag
+      if (isPending && before !== undefined && value === (before !== null)) {
+        // Flipped back before a flush: no change at all. A soft-deleted row keeps its deletion time (a new
+        // stamp would take it out of the cascade that hid it), and a live row is not "restored" again.
+        runtime.dropPendingChange(this, state, slot, before ?? undefined)
+        return
+      }
+      if (!isPending) state.deletedAtBeforeFlag = (state.values[slot] as Date | undefined) ?? null
       runtime.onWrite(this, state, slot, value ? runtime.nextDeletionStamp() : undefined)
     },
   })

@@ -12,7 +12,7 @@ const NUL_OR_LONE_SURROGATE = /[\0\p{Cs}]/u
 
 /** @internal Words for error messages: what a column of this type accepts. */
 export const EXPECTED_VALUE: Record<ColumnType, string> = {
-  text: 'a string without NUL (\\u0000) characters',
+  text: 'a string without NUL (\\u0000) or unpaired surrogate characters',
   integer: 'a 32-bit integer number (use a bigint column for larger values)',
   bigint: 'a bigint in the signed 64-bit range (-2^63 to 2^63-1)',
   real: 'a finite number',
@@ -26,7 +26,7 @@ export const EXPECTED_VALUE: Record<ColumnType, string> = {
 export function isWritableValue(type: ColumnType, value: unknown): boolean {
   switch (type) {
     case 'text':
-      return typeof value === 'string' && !value.includes('\0')
+      return typeof value === 'string' && isStorableText(value)
     case 'integer':
       // PostgreSQL's integer is 32-bit; SQLite would take more. One range keeps both alike.
       return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647
@@ -61,7 +61,7 @@ export function isComparableValue(type: ColumnType, value: unknown): boolean {
 export function isBindableValue(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
-      return !value.includes('\0')
+      return isStorableText(value)
     case 'number':
       return Number.isFinite(value)
     case 'bigint':
@@ -75,7 +75,7 @@ export function isBindableValue(value: unknown): boolean {
 
 /** @internal What {@link isBindableValue} accepts, for error messages. */
 export const BINDABLE_VALUE =
-  'a string without NUL characters, a finite number, a 64-bit bigint, a boolean, a Date in the years 0001 to 9999, or null'
+  'a string without NUL or unpaired surrogate characters, a finite number, a 64-bit bigint, a boolean, a Date in the years 0001 to 9999, or null'
 
 /**
  * @internal The canonical form of a value of a column: uuids in lower case, as PostgreSQL returns them,
@@ -83,6 +83,14 @@ export const BINDABLE_VALUE =
  */
 export function normalizeValue(type: ColumnType, value: unknown): unknown {
   return type === 'uuid' && typeof value === 'string' ? value.toLowerCase() : value
+}
+
+/**
+ * Text both databases store as given: PostgreSQL refuses NUL, and both replace an unpaired UTF-16
+ * surrogate with U+FFFD, which would change the value silently.
+ */
+function isStorableText(value: string): boolean {
+  return !NUL_OR_LONE_SURROGATE.test(value)
 }
 
 function isStorableBigint(value: unknown): boolean {

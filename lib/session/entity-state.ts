@@ -20,6 +20,11 @@ export class EntityState {
   snapshots: unknown[] | undefined = undefined
   detachedBecause: string | undefined = undefined
   /**
+   * While an `isDeleted` assignment is pending: the deletedAt before it (null for a live row), so that
+   * flipping the flag back drops the change instead of writing a new one. Undefined when not recorded.
+   */
+  deletedAtBeforeFlag: Date | null | undefined = undefined
+  /**
    * Per to-many slot: the members as last persisted (or loaded); undefined while unknown. Replaced,
    * never mutated, so that a transaction's journal can keep the previous array.
    */

@@ -174,6 +174,21 @@ export class Runtime implements FlushContext {
     this.#markDirty(entity, state, index, work as UnitOfWork)
   }
 
+  /**
+   * Puts back the value a slot had before its pending change, which is no change: the slot is no
+   * longer dirty (nor the instance, when nothing else is).
+   */
+  dropPendingChange(entity: Stateful, state: EntityState, slot: number, value: unknown): void {
+    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, slot)
+    state.values[slot] = value
+    state.dirty?.delete(slot)
+    if (state.dirty?.size === 0) {
+      state.dirty = undefined
+      state.owner?.dirtyEntities.delete(entity)
+      state.owner = undefined
+    }
+  }
+
   /** A to-many relation's array is about to change (called before the change, so the journal sees the old items). */
   onCollectionChange(entity: Stateful, state: EntityState, slot: number): void {
     if (this.#isApplyingDatabaseChange) return

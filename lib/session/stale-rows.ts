@@ -7,6 +7,7 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { applyHardDelete } from './applied-deletes.js'
 import { DETACHED, MANAGED, NEW, STATE, type EntityState, type Stateful } from './entity-state.js'
+import { Reference, isStateful } from './reference.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import { loadedVersion } from './write-planner.js'
@@ -172,9 +173,16 @@ async function whyRestoreMissed(runtime: Runtime, connection: Connection, state:
   for (const relation of meta.relations) {
     const target = relation.target
     if (!relation.isDependency || !target.deletedAtColumn) continue
-    const parentId = row[(relation.column as ColumnMetadata).index]
-    const parent = await readRow(runtime, connection, target, parentId)
-    if (parent && parent[target.deletedAtColumn.index] !== undefined) {
+    // The parent as the flush wrote it: the instance's reference (maybe reassigned in this flush) and the
+    // parent instance's own state (maybe hidden in this flush) when it is in memory; the row otherwise.
+    const reference = state.values[relation.slot]
+    const parentId = isStateful(reference) ? reference[STATE].values[0] : reference instanceof Reference ? reference.id : row[relation.slot]
+    const slot = target.deletedAtColumn.index
+    const parent = (isStateful(reference) ? reference : runtime.identityMap.get(target, parentId)) as Stateful | undefined
+    const isHiddenInMemory = parent !== undefined && parent[STATE].values[slot] !== undefined
+    const isRestoredInFlush = parent !== undefined && !isHiddenInMemory && parent[STATE].dirty?.has(slot) === true
+    const isHiddenInDatabase = (await readRow(runtime, connection, target, parentId))?.[slot] !== undefined
+    if (isHiddenInMemory || (isHiddenInDatabase && !isRestoredInFlush)) {
       return RestoreError.parentDeletedInFlush(meta.describeRow(state.values[0]), relation.path, target.describeRow(parentId))
     }
   }

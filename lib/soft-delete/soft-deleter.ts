@@ -31,7 +31,7 @@ export async function softDeleteInstance(runtime: Runtime, entity: Stateful, opt
     return
   }
   // A soft delete still pending (isDeleted = true, not flushed) becomes this cascade.
-  if (state.dirty?.has(DELETED_AT) && state.values[DELETED_AT] !== undefined) dropPendingChange(entity, state)
+  if (state.dirty?.has(DELETED_AT) && state.values[DELETED_AT] !== undefined) runtime.dropPendingChange(entity, state, DELETED_AT, undefined)
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await runtime.flush()
   if (state.values[DELETED_AT] !== undefined) return
@@ -109,15 +109,6 @@ async function settlingMiss(runtime: Runtime, entity: Stateful, run: () => Promi
   }
 }
 
-function dropPendingChange(entity: Stateful, state: EntityState): void {
-  state.values[DELETED_AT] = undefined
-  state.dirty?.delete(DELETED_AT)
-  if (state.dirty?.size === 0) {
-    state.dirty = undefined
-    state.owner?.dirtyEntities.delete(entity)
-    state.owner = undefined
-  }
-}
 
 /** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
 export async function softDeleteWhere(runtime: Runtime, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {

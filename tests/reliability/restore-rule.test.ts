@@ -76,6 +76,33 @@ describeEachDialect('isDeleted = false keeps the rule of restore()', (db) => {
     expect(await Chapter.find({ where: { author: ann } })).toEqual([one])
   })
 
+  it('refuses it when the same flush hides the parent', async () => {
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
+    const { one, bob } = await hiddenPair()
+    one.author = bob
+    await ORM.flush()
+    bob.isDeleted = true
+    one.isDeleted = false
+    const error = await caught(ORM.flush())
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as Error).message).toContain(`Author #${String(bob.id)}`)
+    expect(await columnValues(side, 'author', 'deleted_at')).toEqual([expect.anything(), null])
+    expect((await columnValues(side, 'chapter', 'deleted_at'))[0]).not.toBeNull()
+  })
+
+  it('refuses it when the same flush moves the row under a soft-deleted parent', async () => {
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
+    const { ann, two } = await hiddenPair()
+    two.isDeleted = true
+    await ORM.flush()
+    two.author = ann
+    two.isDeleted = false
+    const error = await caught(ORM.flush())
+    expect(error).toBeInstanceOf(RestoreError)
+    expect((error as Error).message).toContain(`Author #${String(ann.id)}`)
+    expect(await columnValues(side, 'chapter', 'deleted_at')).toEqual([expect.anything(), expect.anything()])
+  })
+
   it('refuses it too when another connection soft-deleted the parent', async () => {
     side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
     const ann = new Author('ann')

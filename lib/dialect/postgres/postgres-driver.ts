@@ -153,7 +153,7 @@ export class PostgresDriver implements Driver {
     const table = q(op.meta.tableName)
     const n = op.columns.length
     if (op.rows.length === 1) {
-      const text = `UPDATE ${table} SET ${updateSetSql(op, q, (i) => `$${i + 1}`)} WHERE "id" = $${n + 1}${updateGuardSql(op, q, `$${n + 2}`)}`
+      const text = `UPDATE ${table} SET ${updateSetSql(op, q, (i) => `$${i + 1}`)} WHERE "id" = $${n + 1}${updateGuardSql(op, q, `$${n + 2}`, '', (i) => `$${i + 1}`)}`
       const result = await client.query(this.prepared(text, op.rows[0] as unknown[]))
       if (result.rowCount === 0) throw new RowsMissed(index, [0])
       return
@@ -162,7 +162,7 @@ export class PostgresDriver implements Driver {
     const aliases = [...op.columns.map((_, i) => `c${i}`), 'id', ...(op.check ? ['chk'] : [])]
     const text =
       `UPDATE ${table} AS t SET ${updateSetSql(op, q, (i) => `v.c${i}`, 't.')} FROM unnest(${arrayParams(types)}) ` +
-      `AS v(${aliases.join(', ')}) WHERE t."id" = v.id${updateGuardSql(op, q, 'v.chk', 't.')} RETURNING t."id"`
+      `AS v(${aliases.join(', ')}) WHERE t."id" = v.id${updateGuardSql(op, q, 'v.chk', 't.', (i) => `v.c${i}`)} RETURNING t."id"`
     const result = await client.query(this.prepared(text, transpose(op.rows, aliases.length), 'array'))
     if (result.rows.length === op.rows.length) return
     const hit = new Set((result.rows as unknown as RawRow[]).map((row) => String(row[0]).toLowerCase()))

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import { keepHiddenMembersSql, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
+import { keepHiddenMembersSql, reassignedParents, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
 import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
@@ -209,12 +209,15 @@ export class SqliteDriver implements Driver {
   /** One statement per row; a row that changed nothing missed its row, and the whole write rolls back. */
   #update(op: UpdateOp, index: number): void {
     const q = (name: string): string => this.dialect.quote(name)
-    const text = `UPDATE ${q(op.meta.tableName)} SET ${updateSetSql(op, q, () => '?')} WHERE "id" = ?${updateGuardSql(op, q, '?')}`
+    const text = `UPDATE ${q(op.meta.tableName)} SET ${updateSetSql(op, q, () => '?')} WHERE "id" = ?${updateGuardSql(op, q, '?', '', () => '?')}`
     const statement = this.statement(text)
     this.onQuery?.(text)
+    const reassigned = reassignedParents(op)
     let missed: number[] | undefined
     for (let r = 0; r < op.rows.length; r++) {
-      if (statement.run(op.rows[r] as unknown[]).changes === 0) (missed ??= []).push(r)
+      const row = op.rows[r] as unknown[]
+      const params = reassigned.length === 0 ? row : [...row, ...reassigned.map((i) => row[i])]
+      if (statement.run(params).changes === 0) (missed ??= []).push(r)
     }
     if (missed) throw new RowsMissed(index, missed)
   }
