@@ -14,7 +14,7 @@ export interface PendingInstance {
 }
 
 /** How many instances at fault a flush error's message names; the error's `instances` holds them all. */
-export const INSTANCES_IN_MESSAGE = 3
+const INSTANCES_IN_MESSAGE = 3
 
 /** @internal `a, b, c and 2 more`: the first few of a list of row descriptions. */
 export function describeFirst(rows: readonly string[]): string {
