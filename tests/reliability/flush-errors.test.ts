@@ -141,6 +141,21 @@ describeEachDialect('a flush error names the instance it is about', (db) => {
     expect(error.message).not.toContain('name: "d"')
   })
 
+  it('lets a handler discard the instances at fault and flush the rest (the ORM.md example)', async () => {
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
+    new Account('Ann', 'ann@example.com')
+    new Account('Dup', 'ann@example.com')
+    new Account('Bob', 'bob@example.com')
+    try {
+      await ORM.flush()
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintError)) throw error
+      for (const instance of error.instances) await instance.discard()
+      await ORM.flush() // writes everything else
+    }
+    expect(await columnValues(side, 'account', 'name')).toEqual(['Ann', 'Bob'])
+  })
+
   it('counts only live rows of a soft-deletable class (a partial unique index)', async () => {
     side = await bootWithSideDoor(db, CLASSES, { autoFlush: false })
     const old = new Member('ann')
