@@ -14,6 +14,8 @@ import { describeRow, type TakenWork } from './write-planner.js'
 // says `Account.email` (PostgreSQL's detail shows one key, SQLite's nothing about the row), a foreign key
 // violation the table at most. After the write rolled back, the instances at fault are found again from the
 // flush's own values, with one query per class on the flush's connection. Runs only after a failure.
+// PostgreSQL's detail (`Key (email)=(x) already exists.`) is not parsed: it is text, not a code, shows
+// one key of possibly many, and SQLite has nothing like it; the lookup finds every instance on both.
 
 /** @internal Whether {@link explainFlushFailure} may find the instances at fault of this flush error. */
 export function isExplainable(error: OrmError): boolean {
