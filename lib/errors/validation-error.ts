@@ -1,7 +1,37 @@
 import { OrmError } from './orm-error.js'
+import type { PendingInstance } from './pending-instance.js'
 
-/** Thrown before any SQL runs when a query or a value does not fit the mapped class. */
+/**
+ * Thrown before any SQL runs when a query or a value does not fit the mapped class. Raised by a flush
+ * for one instance (a missing required value, a value of the wrong type), it carries that instance.
+ *
+ * ```ts
+ * try {
+ *   await ORM.flush()
+ * } catch (error) {
+ *   if (error instanceof ValidationError && error.instance) await error.instance.discard()
+ * }
+ * ```
+ */
 export class ValidationError extends OrmError {
+  constructor(message: string, options?: { cause?: unknown; instance?: PendingInstance }) {
+    super(message, options)
+    this.instance = options?.instance
+  }
+
+  /**
+   * The instance a flush refused, whose pending insert or change is pending again: fix it, or drop it
+   * with `discard()`. Undefined when the error is not about one instance (a query, an option).
+   */
+  readonly instance: PendingInstance | undefined
+
+  /** The same error, about `instance`: what a flush throws when planning that instance's write failed. */
+  static aboutInstance(error: ValidationError, instance: PendingInstance): ValidationError {
+    const about = new ValidationError(error.message, { cause: error.cause, instance })
+    about.stack = error.stack
+    return about
+  }
+
   static unknownProperty(className: string, key: string, known: readonly string[]): ValidationError {
     return new ValidationError(
       `${className} has no mapped property '${key}'. Mapped properties: ${known.join(', ')}.`,

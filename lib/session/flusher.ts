@@ -2,6 +2,7 @@ import { RowsMissed, type Dialect, type WriteResult } from '../dialect/dialect.j
 import type { OrmError } from '../errors/orm-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, STATE, serializeMutable, setMembers, type Stateful } from './entity-state.js'
+import { explainFlushFailure, isExplainable } from './flush-failures.js'
 import type { IdentityMap } from './identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
@@ -61,7 +62,9 @@ async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: bo
       if (isScheduled) work.backgroundError = ormError
       throw ormError
     }
-    const ormError = context.toOrmError(error)
+    let ormError = context.toOrmError(error)
+    // The write rolled back: a constraint violation is traced to the instances at fault before they go back.
+    if (plan && isExplainable(ormError)) ormError = await explainFlushFailure(context.dialect, work.connection, taken, ormError)
     putBack(work, taken, isScheduled ? ormError : undefined)
     throw ormError
   }

@@ -1,4 +1,5 @@
 import { PendingId, type Dialect, type LinkOp, type UpdateOp, type WriteOp } from '../dialect/dialect.js'
+import type { PendingInstance } from '../errors/pending-instance.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
@@ -92,18 +93,28 @@ class WritePlanner {
 
   #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
     this.#hasPendingIds = false
-    const rows = entities.map((entity, row) => this.#encodeRow(entity[STATE], meta.insertColumns, { op, row }))
+    const rows = entities.map((entity, row) => {
+      try {
+        return this.#encodeRow(entity[STATE], meta.insertColumns, { op, row })
+      } catch (error) {
+        throw aboutInstance(error, entity)
+      }
+    })
     this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: this.#hasPendingIds })
     this.#touched.add(meta)
     for (const relation of meta.collectionRelations) {
       if (relation.kind !== 'toMany') continue
       for (const entity of entities) {
-        const state = entity[STATE]
-        const items = this.#members(state, relation)
-        const changes = this.#changesFor(relation)
-        const owner = this.#idCell(entity, AFTER_INSERTS, state, relation)
-        for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
-        this.#memberships.push({ entity, slot: relation.slot, items })
+        try {
+          const state = entity[STATE]
+          const items = this.#members(state, relation)
+          const changes = this.#changesFor(relation)
+          const owner = this.#idCell(entity, AFTER_INSERTS, state, relation)
+          for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
+          this.#memberships.push({ entity, slot: relation.slot, items })
+        } catch (error) {
+          throw aboutInstance(error, entity)
+        }
       }
     }
   }
@@ -116,50 +127,58 @@ class WritePlanner {
   #planUpdates(taken: TakenWork): void {
     const groups = new Map<string, { op: UpdateOp; entities: Stateful[] }>()
     taken.updates.forEach((entity, i) => {
-      const state = entity[STATE]
-      const { meta } = state
-      const dirty = taken.updatedSlots[i] as Set<number>
-      const slots = [...dirty].sort((a, b) => a - b)
-      const columnIndexes = slots.filter((slot) => slot < meta.columns.length)
-      let hasMembership = false
-      for (const slot of slots) {
-        const relation = meta.relationAtSlot[slot]
-        if (slot >= meta.columns.length && relation?.kind === 'toMany') {
-          this.#planMembership(entity, state, relation)
-          hasMembership = true
-        }
+      try {
+        this.#planUpdate(groups, entity, taken.updatedSlots[i] as Set<number>)
+      } catch (error) {
+        throw aboutInstance(error, entity)
       }
-      if (columnIndexes.length === 0 && !hasMembership) return
-      const deletedAt = meta.deletedAtColumn
-      const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && hasSoftDeletableParents(meta)
-      const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
-      let group = groups.get(key)
-      if (!group) {
-        const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
-        // Soft delete and restore change deleted_at only: updatedAt keeps the last change of the data.
-        if (changesUpdatedAt(meta, dirty)) columns.push(meta.updatedAtColumn)
-        if (meta.versionColumn) columns.push(meta.versionColumn)
-        const op: UpdateOp = { kind: 'update', meta, columns, rows: [], hasPendingIds: false, check: meta.versionColumn, underLiveParents: isRestore }
-        group = { op, entities: [] }
-        groups.set(key, group)
-        this.#touched.add(meta)
-      }
-      this.#hasPendingIds = false
-      const row = this.#encodeRow(state, group.op.columns, undefined)
-      row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
-      if (meta.versionColumn) {
-        row.push(this.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
-        this.#versioned.push(entity)
-      }
-      group.op.rows.push(row)
-      group.entities.push(entity)
-      if (this.#hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
     })
     const ordered = [...groups.values()].sort((a, b) => a.op.meta.insertRank - b.op.meta.insertRank)
     for (const { op, entities } of ordered) {
       this.#updatedBy.set(this.#ops.length, entities)
       this.#ops.push(op)
     }
+  }
+
+  /** Adds one persisted instance's changes to the UPDATE of its class and column set. */
+  #planUpdate(groups: Map<string, { op: UpdateOp; entities: Stateful[] }>, entity: Stateful, dirty: Set<number>): void {
+    const state = entity[STATE]
+    const { meta } = state
+    const slots = [...dirty].sort((a, b) => a - b)
+    const columnIndexes = slots.filter((slot) => slot < meta.columns.length)
+    let hasMembership = false
+    for (const slot of slots) {
+      const relation = meta.relationAtSlot[slot]
+      if (slot >= meta.columns.length && relation?.kind === 'toMany') {
+        this.#planMembership(entity, state, relation)
+        hasMembership = true
+      }
+    }
+    if (columnIndexes.length === 0 && !hasMembership) return
+    const deletedAt = meta.deletedAtColumn
+    const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && hasSoftDeletableParents(meta)
+    const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
+    let group = groups.get(key)
+    if (!group) {
+      const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
+      // Soft delete and restore change deleted_at only: updatedAt keeps the last change of the data.
+      if (changesUpdatedAt(meta, dirty)) columns.push(meta.updatedAtColumn)
+      if (meta.versionColumn) columns.push(meta.versionColumn)
+      const op: UpdateOp = { kind: 'update', meta, columns, rows: [], hasPendingIds: false, check: meta.versionColumn, underLiveParents: isRestore }
+      group = { op, entities: [] }
+      groups.set(key, group)
+      this.#touched.add(meta)
+    }
+    this.#hasPendingIds = false
+    const row = this.#encodeRow(state, group.op.columns, undefined)
+    row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
+    if (meta.versionColumn) {
+      row.push(this.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
+      this.#versioned.push(entity)
+    }
+    group.op.rows.push(row)
+    group.entities.push(entity)
+    if (this.#hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
   }
 
   /** Junction changes for a persisted instance's to-many relation: a diff against the persisted members. */
@@ -348,6 +367,15 @@ export function describeRow(state: EntityState): string {
     shown.push(`${column.property}: ${typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value) : typeof value === 'object' && value !== null ? '…' : String(value)}`)
   }
   return shown.length > 0 ? `${row} (${shown.join(', ')})` : row
+}
+
+/**
+ * A ValidationError raised while planning one instance's write carries that instance (so that a caller who
+ * cannot reach it, a half-built one, can discard it); anything else passes through.
+ */
+function aboutInstance(error: unknown, entity: Stateful): unknown {
+  if (!(error instanceof ValidationError) || error.instance !== undefined) return error
+  return ValidationError.aboutInstance(error, entity as unknown as PendingInstance)
 }
 
 /** Groups instances per class, classes in first-seen order. */
