@@ -2,7 +2,7 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import type { CountOptions, DeleteOptions, FindOptions, VisibilityOptions } from './find-options.js'
+import type { CountOptions, DeleteOptions, FindOptions, Loaded, Relations, VisibilityOptions } from './find-options.js'
 import { visibilityOf } from '../query/query-compiler.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
@@ -123,9 +123,9 @@ export abstract class Entity {
    * const adults = await Account.find({ where: { age: sql`>= ${18}` }, orderBy: { name: 'asc' } })
    * ```
    */
-  static async find<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T[]> {
+  static async find<T extends Entity, R extends Relations<T> = {}>(this: EntityClass<T>, options?: FindOptions<T, R>): Promise<Loaded<T, R>[]> {
     const [runtime, meta] = enterStatic(this, 'find')
-    return runtime.find<T>(meta, options)
+    return runtime.find<Loaded<T, R>>(meta, options)
   }
 
   /**
@@ -135,9 +135,12 @@ export abstract class Entity {
    * const ann = await Account.findOne({ where: { email: 'ann@example.com' } })
    * ```
    */
-  static async findOne<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T | undefined> {
+  static async findOne<T extends Entity, R extends Relations<T> = {}>(
+    this: EntityClass<T>,
+    options?: FindOptions<T, R>,
+  ): Promise<Loaded<T, R> | undefined> {
     const [runtime, meta] = enterStatic(this, 'findOne')
-    const [first] = await runtime.find<T>(meta, { ...options, limit: 1 })
+    const [first] = await runtime.find<Loaded<T, R>>(meta, { ...options, limit: 1 })
     return first
   }
 
@@ -148,9 +151,9 @@ export abstract class Entity {
    * const account = await Account.findById(1)
    * ```
    */
-  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<T | undefined> {
+  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<Loaded<T> | undefined> {
     const [runtime, meta] = enterStatic(this, 'findById')
-    return runtime.findById<T>(meta, id, visibilityOf(options))
+    return runtime.findById<Loaded<T>>(meta, id, visibilityOf(options))
   }
 
   /**
