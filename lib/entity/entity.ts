@@ -14,6 +14,12 @@ export type EntityId = number | bigint | string
 /** Any class that extends Entity, abstract or concrete. */
 export type EntityClass<T extends Entity = Entity> = abstract new (...args: never[]) => T
 
+/**
+ * An instance listed by `getDependents()` or `getReferencers()`: any entity, whose props can be read
+ * and assigned by name (`instance[prop] = someoneElse`) to decouple it.
+ */
+export type DependentInstance = Entity & Record<string, unknown>
+
 /** A plain object of an entity's mapped values, as `toJSON()` returns it. */
 export type EntityJson = Record<string, unknown>
 
@@ -84,9 +90,9 @@ export abstract class Entity {
    * const dependents = await user.getDependents() // { Story: [[story1], ['createdBy']] }
    * ```
    */
-  async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<Entity>> {
+  async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<DependentInstance>> {
     const runtime = requireRuntime(`get the dependents of a ${this.constructor.name}`)
-    return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<Entity>>
+    return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<DependentInstance>>
   }
 
   /**
@@ -97,9 +103,9 @@ export abstract class Entity {
    * const referencers = await tag.getReferencers() // { Story: [[story1], ['tags']] }
    * ```
    */
-  async getReferencers(): Promise<DependentsDict<Entity>> {
+  async getReferencers(): Promise<DependentsDict<DependentInstance>> {
     const runtime = requireRuntime(`get the referencers of a ${this.constructor.name}`)
-    return getReferencers(runtime, this as unknown as Stateful) as Promise<DependentsDict<Entity>>
+    return getReferencers(runtime, this as unknown as Stateful) as Promise<DependentsDict<DependentInstance>>
   }
 
   /**
