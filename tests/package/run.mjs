@@ -7,10 +7,13 @@
 //   ts-cjs   TypeScript, strict, "module": "commonjs" (as NestJS generates), tsc
 //   js-esm   plain JavaScript, ES modules, no compiler
 //   esbuild  TypeScript bundled by esbuild: no decorator metadata, explicit types and relation kinds
-// The four projects are the workspaces of one npm root, so better-sqlite3 is installed (and built)
-// once. Set KEEP_PACKAGE_TEST=1 to keep the temporary folder.
+// The four projects are the workspaces of one npm root, so better-sqlite3 is installed once. Its
+// native build takes minutes on a busy machine, so when the repository's own install (npm ci, just
+// before) holds a built better-sqlite3, that exact version is installed without its build script and
+// given a copy of the built binary; set PACKAGE_TEST_BUILD_SQLITE=1 to build it from scratch instead.
+// Set KEEP_PACKAGE_TEST=1 to keep the temporary folder.
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -55,13 +58,29 @@ try {
     esbuild: { esbuild: manifest.devDependencies.esbuild },
   }
   const types = { 'ts-esm': 'module', 'ts-cjs': 'commonjs', 'js-esm': 'module', esbuild: 'module' }
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'consumers', private: true, workspaces: projects }, null, 2))
+  const builtSqlite = join(repo, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node')
+  const reuseSqlite = !process.env.PACKAGE_TEST_BUILD_SQLITE && existsSync(builtSqlite)
+  const sqliteVersion = JSON.parse(readFileSync(join(repo, 'node_modules/better-sqlite3/package.json'), 'utf8')).version
+  const rootManifest = { name: 'consumers', private: true, workspaces: projects, overrides: reuseSqlite ? { 'better-sqlite3': sqliteVersion } : {} }
+  writeFileSync(join(root, 'package.json'), JSON.stringify(rootManifest, null, 2))
   for (const project of projects) {
     cpSync(join(fixtures, project), join(root, project), { recursive: true })
+    // One TypeScript program, compiled as ES modules in ts-esm and as CommonJS in ts-cjs.
+    if (project === 'ts-cjs') cpSync(join(fixtures, 'ts-esm/main.ts'), join(root, project, 'main.ts'))
     const pkg = { name: `consumer-${project}`, private: true, type: types[project], dependencies: dependency, devDependencies: devDependencies[project] }
     writeFileSync(join(root, project, 'package.json'), JSON.stringify(pkg, null, 2))
   }
-  run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], root)
+  const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
+  if (reuseSqlite) {
+    // No install script runs: esbuild's only checks its binary, better-sqlite3's is the build replaced here.
+    run(npm, [...install, '--ignore-scripts'], root)
+    const target = join(root, 'node_modules/better-sqlite3/build/Release')
+    mkdirSync(target, { recursive: true })
+    cpSync(builtSqlite, join(target, 'better_sqlite3.node'))
+    console.log(`[package] better-sqlite3 ${sqliteVersion}: copied the binary built by the repository's install`)
+  } else {
+    run(npm, install, root)
+  }
 
   // 3. Build and run each project; each must print the known line.
   const builds = {
