@@ -58,7 +58,7 @@ export class BootError extends OrmError {
 
   static inverseNotArray(className: string, property: string): BootError {
     return new BootError(
-      `${className}.${property} is an inverse view ({ inverse }) but is not a collection; type it as Target[] (and drop { many: false }).`,
+      `${className}.${property} is an inverse view ({ inverse }) but is not typed as an array; type it as Target[] (an inverse view is always many).`,
     )
   }
 
