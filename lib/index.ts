@@ -6,15 +6,18 @@ export { Entity } from './entity/entity.js'
 export { SoftDel, SoftDelUuid } from './soft-delete/soft-del.js'
 export type { RestoreOptions, SoftDeleteOptions } from './soft-delete/soft-del.js'
 export type { PurgeResult } from './soft-delete/soft-deleter.js'
-export type { EntityClass, EntityId, EntityJson } from './entity/entity.js'
+export type { DependentInstance, EntityClass, EntityId, EntityJson } from './entity/entity.js'
 export type {
   CountOptions,
   DataKeys,
   DeleteOptions,
   FindOptions,
+  Lazy,
+  Loaded,
   VisibilityOptions,
   OrderBy,
   RelationWhere,
+  RelationKeys,
   Relations,
   Where,
   WhereValue,

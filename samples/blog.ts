@@ -1,7 +1,7 @@
 // The relations sample: users, stories, reviews and tags; the dependents graph; a guarded delete.
 // Run with `npm run sample` (after the quickstart).
 import 'reflect-metadata'
-import { Column, DependentsError, Entity, ORM, Relation } from '../lib/index.js'
+import { Column, DependentsError, Entity, ORM, Relation } from 'veil-orm'
 
 class User extends Entity {
   @Column({ unique: true }) username: string

@@ -1,7 +1,7 @@
 // The quickstart: boot on in-memory SQLite, create, change, find, print.
 // Run with `npm run sample` (compiled by tsc, which emits the decorator metadata veil-orm reads).
 import 'reflect-metadata'
-import { Column, Entity, ORM, OR, sql } from '../lib/index.js'
+import { Column, Entity, ORM, OR, sql } from 'veil-orm'
 
 interface Settings {
   theme: 'light' | 'dark' | 'system'

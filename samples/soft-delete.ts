@@ -2,7 +2,7 @@
 // depends on them, list what is hidden, restore, then hard-delete for good.
 // Run with `npm run sample` (after the quickstart and the relations sample).
 import 'reflect-metadata'
-import { Column, DependentsError, ORM, Relation, SoftDel, SoftDelUuid } from '../lib/index.js'
+import { Column, DependentsError, ORM, Relation, SoftDel, SoftDelUuid } from 'veil-orm'
 
 class User extends SoftDel {
   @Column({ unique: true }) username: string

@@ -2,7 +2,7 @@ import { DETACHED, STATE, type EntityState, type Stateful } from '../session/ent
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type VisibilityOptions } from './find-options.js'
+import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type Loaded, type Relations, type VisibilityOptions } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../query/query-compiler.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
@@ -15,6 +15,12 @@ export type EntityId = number | bigint | string
 
 /** Any class that extends Entity, abstract or concrete. */
 export type EntityClass<T extends Entity = Entity> = abstract new (...args: never[]) => T
+
+/**
+ * An instance listed by `getDependents()` or `getReferencers()`: any entity, whose props can be read
+ * and assigned by name (`instance[prop] = someoneElse`) to decouple it.
+ */
+export type DependentInstance = Entity & Record<string, unknown>
 
 /** A plain object of an entity's mapped values, as `toJSON()` returns it. */
 export type EntityJson = Record<string, unknown>
@@ -115,10 +121,10 @@ export abstract class Entity {
    * const dependents = await user.getDependents() // { Story: [[story1], ['createdBy']] }
    * ```
    */
-  async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<Entity>> {
+  async getDependents(options?: { readonly withDeleted?: boolean }): Promise<DependentsDict<DependentInstance>> {
     const runtime = requireRuntime(`get the dependents of a ${this.constructor.name}`)
     checkOptions(options, OPTIONS.getDependents, this.constructor.name)
-    return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<Entity>>
+    return getDependents(runtime, this as unknown as Stateful, options) as Promise<DependentsDict<DependentInstance>>
   }
 
   /**
@@ -129,9 +135,9 @@ export abstract class Entity {
    * const referencers = await tag.getReferencers() // { Story: [[story1], ['tags']] }
    * ```
    */
-  async getReferencers(): Promise<DependentsDict<Entity>> {
+  async getReferencers(): Promise<DependentsDict<DependentInstance>> {
     const runtime = requireRuntime(`get the referencers of a ${this.constructor.name}`)
-    return getReferencers(runtime, this as unknown as Stateful) as Promise<DependentsDict<Entity>>
+    return getReferencers(runtime, this as unknown as Stateful) as Promise<DependentsDict<DependentInstance>>
   }
 
   /**
@@ -155,9 +161,9 @@ export abstract class Entity {
    * const adults = await Account.find({ where: { age: sql`>= ${18}` }, orderBy: { name: 'asc' } })
    * ```
    */
-  static async find<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T[]> {
+  static async find<T extends Entity, R extends Relations<T> = {}>(this: EntityClass<T>, options?: FindOptions<T, R>): Promise<Loaded<T, R>[]> {
     const [runtime, meta] = enterStatic(this, OPTIONS.find, options)
-    return runtime.find<T>(meta, options)
+    return runtime.find<Loaded<T, R>>(meta, options)
   }
 
   /**
@@ -167,9 +173,12 @@ export abstract class Entity {
    * const ann = await Account.findOne({ where: { email: 'ann@example.com' } })
    * ```
    */
-  static async findOne<T extends Entity>(this: EntityClass<T>, options?: FindOptions<T>): Promise<T | undefined> {
+  static async findOne<T extends Entity, R extends Relations<T> = {}>(
+    this: EntityClass<T>,
+    options?: FindOptions<T, R>,
+  ): Promise<Loaded<T, R> | undefined> {
     const [runtime, meta] = enterStatic(this, OPTIONS.findOne, options)
-    const [first] = await runtime.find<T>(meta, { ...options, limit: 1 })
+    const [first] = await runtime.find<Loaded<T, R>>(meta, { ...options, limit: 1 })
     return first
   }
 
@@ -180,9 +189,9 @@ export abstract class Entity {
    * const account = await Account.findById(1)
    * ```
    */
-  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<T | undefined> {
+  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<Loaded<T> | undefined> {
     const [runtime, meta] = enterStatic(this, OPTIONS.findById, options)
-    return runtime.findById<T>(meta, id, visibilityOf(options))
+    return runtime.findById<Loaded<T>>(meta, id, visibilityOf(options))
   }
 
   /**

@@ -54,14 +54,51 @@ export interface VisibilityOptions {
   readonly onlyDeleted?: boolean
 }
 
-/** Options of `find()` and `findOne()`. */
-export interface FindOptions<T> extends VisibilityOptions {
+/** Options of `find()` and `findOne()`; `R` is the `relations` object, which types what is loaded. */
+export interface FindOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions {
   readonly where?: Where<T>
   readonly orderBy?: OrderBy<T>
   readonly limit?: number
   readonly offset?: number
   /** Relations to load in the same call, a bounded number of queries whatever the number of rows. */
-  readonly relations?: Relations<T>
+  readonly relations?: R
+}
+
+/** The relation properties of T: those typed as an entity, or an array of entities. */
+export type RelationKeys<T> = {
+  [K in DataKeys<T>]-?: [RelatedEntity<NonNullable<T[K]>>] extends [never] ? never : K
+}[DataKeys<T>]
+
+/**
+ * A relation that may not be loaded: the value when it is in memory, otherwise a promise that loads
+ * it. `await` it: `const author = await story.createdBy` is right in both states.
+ */
+export type Lazy<V> = V | Promise<V>
+
+/** The nested relations a `relations` entry asks for (none for `true`). */
+type NestedRelations<E> = E extends object ? E : {}
+
+/** A relation's value with its target instances typed by what `R` loads on them. */
+type LoadedValue<V, R> = V extends readonly (infer E)[] ? Loaded<E, R>[] : V extends Entity ? Loaded<V, R> : V
+
+/**
+ * An instance as `find()` returns it: the relations named in `R` (the `relations` option) are loaded
+ * and typed plainly, nested ones included; every other relation is `Lazy` and must be awaited.
+ *
+ * ```ts
+ * const [story] = await Story.find({ relations: { createdBy: true } }) // Loaded<Story, { createdBy: true }>
+ * story.createdBy.username          // User: loaded
+ * const tags = await story.tags     // Lazy<Tag[]>: await it
+ * ```
+ */
+export type Loaded<T, R = {}> = {
+  [K in keyof T]: K extends RelationKeys<T>
+    ? K extends keyof R
+      ? R[K] extends true | object
+        ? LoadedValue<T[K], NestedRelations<R[K]>>
+        : Lazy<LoadedValue<T[K], {}>>
+      : Lazy<LoadedValue<T[K], {}>>
+    : T[K]
 }
 
 /** Options of `count()`. */

@@ -4,9 +4,10 @@ import { OrmError } from './orm-error.js'
 export class BootError extends OrmError {
   static missingType(className: string, property: string): BootError {
     return new BootError(
-      `${className}.${property} has no type: no 'design:type' metadata was emitted for it. ` +
-        `Pass an explicit type, e.g. @Column({ type: 'text' }), or compile with ` +
-        `'emitDecoratorMetadata' (tsc or SWC; esbuild does not emit it).`,
+      `${className}.${property} has no type: no 'design:type' decorator metadata was emitted for it ` +
+        `(esbuild, tsx, Vite, vitest's default transform and Bun never emit it). ` +
+        `Pass an explicit type, e.g. @Column({ type: 'text' }), or compile with tsc or SWC and ` +
+        `'emitDecoratorMetadata': true.`,
     )
   }
 
@@ -34,14 +35,30 @@ export class BootError extends OrmError {
 
   static missingRelationType(className: string, property: string): BootError {
     return new BootError(
-      `${className}.${property} has no 'design:type' metadata, so veil-orm cannot tell a to-one from a to-many relation. ` +
-        `Compile with 'emitDecoratorMetadata' (tsc or SWC) and type the property as the class or an array of it.`,
+      `${className}.${property} has no 'design:type' decorator metadata (esbuild, tsx, Vite, vitest's default ` +
+        `transform and Bun never emit it), so veil-orm cannot tell a to-one from a to-many relation. ` +
+        `Give the kind explicitly: @Relation(() => Target, { many: true }) for an array, ` +
+        `@Relation(() => Target, { many: false }) for a single instance; or compile with tsc or SWC and ` +
+        `'emitDecoratorMetadata': true.`,
+    )
+  }
+
+  static relationKindMismatch(className: string, property: string, many: boolean): BootError {
+    return new BootError(
+      `${className}.${property} says { many: ${many} } but is typed as ${many ? 'a single instance' : 'an array'}. ` +
+        `Type a to-many relation as Target[] with { many: true }, a to-one as Target with { many: false }.`,
+    )
+  }
+
+  static badManyOption(className: string, property: string, many: unknown): BootError {
+    return new BootError(
+      `@Relation() on ${className}.${property} has { many: ${JSON.stringify(many)} }; use true (to-many) or false (to-one).`,
     )
   }
 
   static inverseNotArray(className: string, property: string): BootError {
     return new BootError(
-      `${className}.${property} is an inverse view ({ inverse }) but is not typed as an array; type it as Target[].`,
+      `${className}.${property} is an inverse view ({ inverse }) but is not typed as an array; type it as Target[] (an inverse view is always many).`,
     )
   }
 
@@ -56,7 +73,7 @@ export class BootError extends OrmError {
   static throughOnToOne(className: string, property: string): BootError {
     return new BootError(
       `${className}.${property} is a to-one relation: 'through' names a junction table, which only to-many relations ` +
-        `(typed as an array) have. Name its foreign-key column with { name }.`,
+        `(typed as an array, or { many: true }) have. Name its foreign-key column with { name }.`,
     )
   }
 

@@ -180,14 +180,25 @@ function resolveRelationTarget(
 }
 
 function relationKind(className: string, declaration: RelationDeclaration): 'toOne' | 'toMany' | 'inverse' {
+  const { many, inverse } = declaration.options
+  if (many !== undefined && typeof many !== 'boolean') throw BootError.badManyOption(className, declaration.property, many)
   const designType: unknown = Reflect.getMetadata('design:type', declaration.prototype, declaration.property)
-  if (designType === undefined) throw BootError.missingRelationType(className, declaration.property)
-  const isArray = designType === Array
-  if (declaration.options.inverse !== undefined) {
-    if (!isArray) throw BootError.inverseNotArray(className, declaration.property)
+  // Object is what TypeScript emits for Ref<T> and other aliases: it says nothing about the kind.
+  const typedMany = designType === undefined || designType === Object ? undefined : designType === Array
+  if (many !== undefined && typedMany !== undefined && many !== typedMany) {
+    throw BootError.relationKindMismatch(className, declaration.property, many)
+  }
+  // An inverse view is always a collection, so it needs neither metadata nor { many: true }.
+  const isMany = many ?? typedMany ?? (inverse !== undefined ? true : undefined)
+  if (isMany === undefined) {
+    if (designType === undefined) throw BootError.missingRelationType(className, declaration.property)
+    return 'toOne'
+  }
+  if (inverse !== undefined) {
+    if (!isMany) throw BootError.inverseNotArray(className, declaration.property)
     return 'inverse'
   }
-  return isArray ? 'toMany' : 'toOne'
+  return isMany ? 'toMany' : 'toOne'
 }
 
 /** Connects every relation to its target's metadata, its junction table or the relation it mirrors. */

@@ -28,6 +28,13 @@ export interface TableOptions {
 /** Options of the `@Relation()` decorator. */
 export interface RelationOptions {
   /**
+   * The relation's kind: `true` for a to-many (a junction table), `false` for a to-one (a foreign-key
+   * column). Inferred from the property's type (an array or not) when omitted; required when the
+   * compiler emits no decorator metadata (esbuild, tsx, Vite, Bun):
+   * `@Relation(() => Tag, { many: true }) tags: Tag[] = []`.
+   */
+  readonly many?: boolean
+  /**
    * A to-one relation that may be empty (`ON DELETE SET NULL`); by default a to-one relation is
    * required (NOT NULL, `ON DELETE RESTRICT`) and makes its class a dependent of the target.
    */

@@ -43,13 +43,15 @@ export type Ref<T> = T
 /**
  * Marks a property as a reference to another entity class: to-one (a foreign-key column) when the
  * property holds one instance, to-many (a junction table) when it holds an array. The target is a
- * function so that classes may reference each other in any declaration order.
+ * function so that classes may reference each other in any declaration order. Without decorator
+ * metadata (esbuild, tsx, Vite, Bun), say which with `{ many: true }` or `{ many: false }`.
  *
  * ```ts
  * class Story extends Entity {
  *   @Relation(() => User) createdBy: User                       // required: User cannot be deleted under it
  *   @Relation(() => User, { nullable: true }) editor?: User     // optional: cleared when the user is deleted
  *   @Relation(() => Tag) tags: Tag[] = []                       // to-many
+ *   @Relation(() => Tag, { many: true }) labels: Tag[] = []     // to-many, stated for esbuild
  * }
  * ```
  */

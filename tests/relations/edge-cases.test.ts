@@ -12,6 +12,7 @@ import {
   type BootOptions,
   type EntityClass,
 } from '../../lib/index.js'
+import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 
 // Regression tests for defects found in review: each one failed before the fix.
@@ -135,15 +136,15 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 
 class Rollback extends Error {}
 
-function titles(stories: readonly Story[]): string[] {
+function titles(stories: readonly Loaded<Story>[]): string[] {
   return stories.map((story) => story.title)
 }
 
-function names(tags: readonly Tag[]): string[] {
+function names(tags: readonly Loaded<Tag>[]): string[] {
   return tags.map((tag) => tag.name)
 }
 
-async function storyTitled(title: string): Promise<Story> {
+async function storyTitled(title: string): Promise<Loaded<Story>> {
   const story = await Story.findOne({ where: { title } })
   if (!story) throw new Error(`no story titled ${title}`)
   return story

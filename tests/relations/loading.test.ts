@@ -11,6 +11,7 @@ import {
   type BootOptions,
   type FindOptions,
 } from '../../lib/index.js'
+import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 
 class User extends Entity {
@@ -83,15 +84,15 @@ async function seed() {
   return { ann, bob, cid, news, tech, art, alpha, beta, gamma, delta, great, meh, ok }
 }
 
-function titles(stories: readonly Story[]): string[] {
+function titles(stories: readonly Loaded<Story>[]): string[] {
   return stories.map((story) => story.title)
 }
 
-function names(tags: readonly Tag[]): string[] {
+function names(tags: readonly Loaded<Tag>[]): string[] {
   return tags.map((tag) => tag.name)
 }
 
-function usernames(users: readonly User[]): string[] {
+function usernames(users: readonly Loaded<User>[]): string[] {
   return users.map((user) => user.username)
 }
 
@@ -133,7 +134,7 @@ async function scalar(text: string): Promise<number> {
   return Number(row?.n)
 }
 
-async function byTitle(title: string): Promise<Story> {
+async function byTitle(title: string): Promise<Loaded<Story>> {
   const story = await Story.findOne({ where: { title } })
   if (!story) throw new Error(`no story titled ${title}`)
   return story

@@ -407,7 +407,7 @@ describeEachDialect('hard delete of soft-deletable rows', (db) => {
     const dependents = await ann.getDependents()
     expect(dependents).toEqual({ Story: [[one, two], ['createdBy']] })
     const [stories] = dependents.Story ?? [[]]
-    expect(stories.map((story) => (story as Story).isDeleted)).toEqual([true, false])
+    expect(stories.map((story) => story.isDeleted)).toEqual([true, false])
     expect(stories[0]).toBe(one)
   })
 

@@ -9,7 +9,7 @@
  * refusal by an expected typed error ('refused') and anything else ('unexpected'), then 'done'
  * with its totals.
  */
-import { ORM } from '../../../lib/index.js'
+import { ORM, type Loaded } from '../../../lib/index.js'
 import { Story, User, USER_STORY_MODEL } from '../support/model.js'
 import { bootOptions, describeError, quietLogger, report, setting, sleep } from '../support/child-io.js'
 
@@ -99,10 +99,10 @@ async function deleteRound(): Promise<void> {
 }
 
 const hiddenUsers: User[] = []
-const hiddenStories: Story[] = []
+const hiddenStories: Loaded<Story>[] = []
 
 /** The deleted_at a report carries: epoch milliseconds. */
-function stampOf(instance: User | Story): number | undefined {
+function stampOf(instance: Loaded<User> | Loaded<Story>): number | undefined {
   return instance.deletedAt?.getTime()
 }
 
@@ -129,7 +129,7 @@ async function softDeleteRound(): Promise<void> {
       succeeded('softDeleteStory', { id: story.id, stamp: stampOf(story) })
     }
   } else {
-    const story = pick(hiddenStories) as Story
+    const story = pick(hiddenStories) as Loaded<Story>
     const stamp = stampOf(story)
     if (await attempt('restoreStory', () => story.restore())) succeeded('restoreStory', { id: story.id, stamp })
   }
