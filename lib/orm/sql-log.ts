@@ -30,15 +30,15 @@ export function checkQueryOptions(options: BootOptions): void {
   }
   const { logSql } = options
   if (logSql === undefined || typeof logSql === 'boolean') return
-  const isOptions =
-    typeof logSql === 'object' &&
-    logSql !== null &&
-    Object.keys(logSql).every((key) => key === 'redact') &&
-    (logSql.redact === undefined || typeof logSql.redact === 'function')
-  if (!isOptions) {
-    throw BootError.badOption(
-      `ORM.boot(): logSql must be true, false or { redact: (event) => params }, not ${describeValue(logSql)}.`,
-    )
+  const expected = 'true, false or { redact: (event) => params }'
+  if (typeof logSql !== 'object' || logSql === null || Array.isArray(logSql)) {
+    throw BootError.badOption(`ORM.boot(): logSql must be ${expected}, not ${describeValue(logSql)}.`)
+  }
+  for (const key of Object.keys(logSql)) {
+    if (key !== 'redact') throw BootError.badOption(`ORM.boot(): logSql has no option '${key}'; it takes ${expected}.`)
+  }
+  if (logSql.redact !== undefined && typeof logSql.redact !== 'function') {
+    throw BootError.badOption(`ORM.boot(): logSql.redact must be a function that returns the parameters to print, not ${describeValue(logSql.redact)}.`)
   }
 }
 
@@ -58,7 +58,7 @@ function formatSqlLine(event: QueryEvent, params: readonly unknown[]): string {
 }
 
 function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** A parameter as a reader expects it: strings quoted, bigints with `n`, bytes counted, arrays listed. */
