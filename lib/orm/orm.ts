@@ -53,11 +53,11 @@ export class ORM {
     isBooting = true
     try {
       const idTypeDefault = checkOptions(options)
-      const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault)
+      const logger = options.logger ?? console
+      const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault, (message) => logger.warn(message))
       const graph = analyzeRelations(registry)
       const runtimeRef: { current?: Runtime } = {}
       const reportError = (error: OrmError): void => ORM.onError?.(error)
-      const logger = options.logger ?? console
       const driver = openDriver(options, queryListener(options, logger), (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
         if (options.skipTableCreation) await verifySchema(driver, registry)
