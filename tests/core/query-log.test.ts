@@ -120,6 +120,13 @@ describeEachDialect('onQuery', (db) => {
     expect(events).toEqual([expect.objectContaining({ params: [0], rowCount: 2, runs: 1 })])
   })
 
+  it('counts the statements a call costs, as ORM.md shows', async () => {
+    let statements = 0
+    await db.boot([Member], { onQuery: () => statements++ })
+    await Member.find()
+    expect(statements).toBe(1)
+  })
+
   it('refuses an onQuery that is not a function, before opening the database', async () => {
     await expect(db.boot([Member], { onQuery: 'yes' as never })).rejects.toThrow(
       new BootError('ORM.boot(): onQuery must be a function that receives { sql, params, durationMs, rowCount, runs }, not the string "yes".'),
