@@ -29,8 +29,10 @@ export interface BootOptions {
    */
   readonly logSql?: boolean | SqlLogOptions
   /**
-   * Receives boot warnings (unmapped tables and columns), errors of scheduled flushes when `ORM.onError`
-   * is not set, what `close({ discardPending: true })` discarded and the `logSql` lines; defaults to console.
+   * Receives boot warnings (unmapped tables and columns), the Object-trap warning (a json column typed
+   * `Object` whose first value is a number, string or boolean), errors of scheduled flushes when
+   * `ORM.onError` is not set, what `close({ discardPending: true })` discarded and the `logSql` lines;
+   * defaults to console.
    */
   readonly logger?: Logger
 }

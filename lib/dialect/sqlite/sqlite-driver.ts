@@ -225,7 +225,7 @@ export class SqliteDriver implements Driver {
     return end
   }
 
-  /** Inserts rows [start, end) one statement run each; collects generated ids into `ids`. */
+  /** Inserts the rows from `start` on, one statement run each; collects generated ids into `ids`. */
   #insertOneByOne(text: string, op: InsertOp, start: number, ids: unknown[] | undefined): number {
     const one = this.statement(text)
     if (ids) one.safeIntegers(op.meta.idType === 'BIGINT')
