@@ -1,7 +1,8 @@
 import 'reflect-metadata'
 
 export { ORM } from './orm/orm.js'
-export type { BootOptions, CloseOptions } from './orm/boot-options.js'
+export type { BootOptions, CloseOptions, SqlLogOptions } from './orm/boot-options.js'
+export type { QueryEvent } from './dialect/query-event.js'
 export { Entity } from './entity/entity.js'
 export { SoftDel, SoftDelUuid } from './soft-delete/soft-del.js'
 export type { RestoreOptions, SoftDeleteOptions } from './soft-delete/soft-del.js'

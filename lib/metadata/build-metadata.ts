@@ -11,6 +11,7 @@ import {
 } from './declarations.js'
 import { EntityMetadata, type ColumnMetadata } from './entity-metadata.js'
 import { MetadataRegistry } from './metadata-registry.js'
+import { ObjectTrap } from './object-trap.js'
 import { RelationMetadata } from './relation-metadata.js'
 
 type AnyClass = abstract new (...args: never[]) => object
@@ -34,6 +35,7 @@ export function buildMetadata(
   classes: readonly unknown[],
   roots: HierarchyRoots,
   idTypeDefault: IdType,
+  warn?: (message: string) => void,
 ): MetadataRegistry {
   const seenNames = new Map<string, AnyClass>()
   const seenTables = new Map<string, string>()
@@ -61,7 +63,7 @@ export function buildMetadata(
   // Relations need every class's table and id type (a foreign key has its target's id type), so
   // classes are planned first and built second.
   const planByCtor = new Map(plans.map((plan) => [plan.ctor as object, plan]))
-  const entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor))
+  const entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor, warn))
   linkRelations(entities, seenTables)
   return new MetadataRegistry(entities)
 }
@@ -80,7 +82,12 @@ function idColumnType(idType: IdType): ColumnType {
   return idType === 'UUID' ? 'uuid' : idType === 'BIGINT' ? 'bigint' : 'integer'
 }
 
-function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor: ReadonlyMap<object, ClassPlan>): EntityMetadata {
+function buildEntityMetadata(
+  plan: ClassPlan,
+  roots: HierarchyRoots,
+  planByCtor: ReadonlyMap<object, ClassPlan>,
+  warn: ((message: string) => void) | undefined,
+): EntityMetadata {
   const { className, chain, tableName, idType } = plan
   const timestampNames = nearestTimestampNames(chain)
 
@@ -117,7 +124,7 @@ function buildEntityMetadata(plan: ClassPlan, roots: HierarchyRoots, planByCtor:
       }
       if (seenProperties.has(declaration.property)) continue
       seenProperties.add(declaration.property)
-      const column = addColumn(resolveColumn(className, declaration, roots.entity))
+      const column = addColumn(resolveColumn(className, declaration, roots.entity, warn))
       if (column.role === 'version' && columns.some((other) => other.role === 'version' && other !== column)) {
         throw BootError.badOption(`${className}.${column.property} is a second version column; a class has at most one @Column({ version: true }).`)
       }
@@ -291,6 +298,7 @@ function resolveColumn(
   className: string,
   declaration: ColumnDeclaration,
   entity: AnyClass,
+  warn: ((message: string) => void) | undefined,
 ): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
   const { property, options } = declaration
   checkPropertyName(className, property)
@@ -298,13 +306,18 @@ function resolveColumn(
   if (options.version !== undefined && options.version !== false) {
     throw BootError.badOption(`${className}.${property} has version: ${JSON.stringify(options.version)}; use version: true or leave it out.`)
   }
+  const { type, designType } = resolveColumnType(className, declaration, entity)
+  const isObjectTrap = type === 'json' && designType === 'Object' && warn !== undefined
   return {
     property,
     name: options.name ?? toSnakeCase(property),
-    type: resolveColumnType(className, declaration, entity),
+    type,
     nullable: options.nullable ?? false,
     unique: options.unique ?? false,
     role: 'user',
+    typeSource: designType === undefined ? 'explicit' : 'design',
+    designType,
+    objectTrap: isObjectTrap ? new ObjectTrap(className, property, warn) : undefined,
   }
 }
 
@@ -327,7 +340,8 @@ function checkPropertyName(className: string, property: string): void {
   if (!isCamelCase(property)) throw BootError.badPropertyName(className, property)
 }
 
-function resolveColumnType(className: string, declaration: ColumnDeclaration, entity: AnyClass): ColumnType {
+/** The column type, and the design type's name when the type came from it (no `type` option). */
+function resolveColumnType(className: string, declaration: ColumnDeclaration, entity: AnyClass): { type: ColumnType; designType?: string } {
   const { property, options, prototype } = declaration
   if (options.type !== undefined) {
     if (!COLUMN_TYPES.includes(options.type)) {
@@ -335,15 +349,15 @@ function resolveColumnType(className: string, declaration: ColumnDeclaration, en
         `${className}.${property} has the unknown column type ${JSON.stringify(options.type)}; use one of ${COLUMN_TYPES.join(', ')}.`,
       )
     }
-    return options.type
+    return { type: options.type }
   }
   const designType: unknown = Reflect.getMetadata('design:type', prototype, property)
   if (designType === undefined) throw BootError.missingType(className, property)
   const inferred = columnTypeFromDesignType(designType)
   // Object covers interfaces and object literals, but also un-annotated initializers such as
   // `count = 0`: ORM.md warns about that trap, and the issue settles Object -> json.
-  if (inferred) return inferred
   const typeName = typeof designType === 'function' ? designType.name : String(designType)
+  if (inferred) return { type: inferred, designType: typeName }
   if (typeof designType === 'function' && designType.prototype instanceof entity) {
     throw BootError.entityTypedColumn(className, property, typeName)
   }

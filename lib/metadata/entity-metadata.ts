@@ -1,4 +1,5 @@
 import type { ColumnType, IdType } from './column-type.js'
+import type { ObjectTrap } from './object-trap.js'
 import type { RelationMetadata } from './relation-metadata.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
@@ -22,6 +23,12 @@ export interface ColumnMetadata {
    * and on `deleted_at` (soft-deleted rows are cheap to find and purge).
    */
   readonly lookupIndexName?: string
+  /** Where `type` came from: the `type` option, or the property's `design:type` (user columns only). */
+  readonly typeSource?: 'explicit' | 'design'
+  /** The `design:type` constructor's name ('Object', 'Array', 'Number', ...) when `typeSource` is 'design'. */
+  readonly designType?: string
+  /** A json column typed by the design type Object: warns once when its first value is a number, string or boolean. */
+  readonly objectTrap?: ObjectTrap
 }
 
 /** @internal Everything the ORM knows about one registered class, resolved and validated at boot. */

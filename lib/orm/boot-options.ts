@@ -1,5 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import type { Pool, PoolConfig } from 'pg'
+import type { QueryEvent } from '../dialect/query-event.js'
 import type { IdType } from '../metadata/column-type.js'
 import type { Logger } from '../schema/schema-sync.js'
 
@@ -16,15 +17,36 @@ export interface BootOptions {
   /** Flush automatically after the current synchronous work (default true). */
   readonly autoFlush?: boolean
   /**
-   * Called with the SQL text of every statement veil-orm sends after boot (a batched write counts once
-   * per statement text): for logging, or for checking how many queries a call costs.
+   * Called after every statement veil-orm sends after boot, failed or not, with
+   * `{ sql, params, durationMs, rowCount, runs, error? }`: for your own logging or metrics, or for
+   * checking how many queries a call costs. A statement a SQLite write runs once per row is one event.
    */
-  readonly onQuery?: (sql: string) => void
+  readonly onQuery?: (event: QueryEvent) => void
   /**
-   * Receives boot warnings (unmapped tables and columns), errors of scheduled flushes when `ORM.onError`
-   * is not set, and what `close({ discardPending: true })` discarded; defaults to console.
+   * Logs every statement sent after boot, with its parameters and timing, through `logger.info`
+   * (`logger.warn` when the logger has no `info`). `true` logs parameters as they are; `{ redact }`
+   * replaces them with what `redact` returns (for example to hide passwords).
+   */
+  readonly logSql?: boolean | SqlLogOptions
+  /**
+   * Receives boot warnings (unmapped tables and columns), the Object-trap warning (a json column typed
+   * `Object` whose first value is a number, string or boolean), errors of scheduled flushes when
+   * `ORM.onError` is not set, what `close({ discardPending: true })` discarded and the `logSql` lines;
+   * defaults to console.
    */
   readonly logger?: Logger
+}
+
+/** The `logSql` boot option as an object: how to log statements. */
+export interface SqlLogOptions {
+  /**
+   * Returns the parameters to print in place of `event.params` (nothing is redacted without it).
+   *
+   * ```ts
+   * logSql: { redact: ({ sql, params }) => (sql.includes('"password"') ? params.map(() => '***') : params) }
+   * ```
+   */
+  readonly redact?: (event: QueryEvent) => readonly unknown[]
 }
 
 /** Options of `ORM.close()`. */

@@ -1,6 +1,7 @@
 import { PostgresDriver } from '../dialect/postgres/postgres-driver.js'
 import { SqliteDriver } from '../dialect/sqlite/sqlite-driver.js'
 import type { Driver } from '../dialect/dialect.js'
+import type { QueryListener } from '../dialect/query-event.js'
 import { Entity, type EntityClass } from '../entity/entity.js'
 import { installAccessors } from '../entity/accessors.js'
 import { SoftDel, SoftDelUuid } from '../soft-delete/soft-del.js'
@@ -14,6 +15,7 @@ import { analyzeRelations, type DependentClasses, type DependentsGraph } from '.
 import { Runtime, activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/runtime.js'
 import type { Logger } from '../schema/schema-sync.js'
 import type { BootOptions, CloseOptions } from './boot-options.js'
+import { checkQueryOptions, queryListener } from './sql-log.js'
 import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
@@ -51,19 +53,19 @@ export class ORM {
     isBooting = true
     try {
       const idTypeDefault = checkOptions(options)
-      const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault)
+      const logger = options.logger ?? console
+      const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault, (message) => logger.warn(message))
       const graph = analyzeRelations(registry)
       const runtimeRef: { current?: Runtime } = {}
       const reportError = (error: OrmError): void => ORM.onError?.(error)
-      const driver = openDriver(options, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
+      const driver = openDriver(options, queryListener(options, logger), (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
         if (options.skipTableCreation) await verifySchema(driver, registry)
-        else await syncSchema(driver, registry, options.logger ?? console)
+        else await syncSchema(driver, registry, logger)
       } catch (error) {
         await driver.close().catch(() => undefined)
         throw driver.dialect.toOrmError(error, registry)
       }
-      const logger = options.logger ?? console
       const runtime = new Runtime(driver, registry, graph, {
         autoFlush: options.autoFlush ?? true,
         reportError: (error) => reportScheduledFlushError(error, logger),
@@ -220,15 +222,14 @@ const BOOT_OPTIONS = defineOptions('boot', {
   skipTableCreation: 'boolean',
   autoFlush: 'boolean',
   onQuery: 'value',
+  logSql: 'value',
   logger: 'value',
 } satisfies Record<keyof BootOptions, OptionKind>)
 
 /** Boot options are a BootError, like every other mistake boot reports. */
 function checkOptions(options: BootOptions): IdType {
   checkOptionKeys(options, BOOT_OPTIONS, 'ORM', BootError.badOption)
-  if (options.onQuery !== undefined && typeof options.onQuery !== 'function') {
-    throw BootError.badOption('ORM.boot(): onQuery must be a function that receives the SQL text.')
-  }
+  checkQueryOptions(options)
   if (options.sqlite !== undefined && options.postgres !== undefined) {
     throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
   }
@@ -239,10 +240,10 @@ function checkOptions(options: BootOptions): IdType {
   return idTypeDefault
 }
 
-function openDriver(options: BootOptions, onIdleError: (error: Error) => void): Driver {
+function openDriver(options: BootOptions, onQuery: QueryListener | undefined, onIdleError: (error: Error) => void): Driver {
   try {
-    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, options.onQuery)
-    return new SqliteDriver(options.sqlite, options.onQuery)
+    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, onQuery)
+    return new SqliteDriver(options.sqlite, onQuery)
   } catch (error) {
     throw ConnectionError.lost(error)
   }

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors/validation-error.js'
 import { BINDABLE_VALUE, EXPECTED_VALUE, isBindableValue, isComparableValue, normalizeValue } from '../metadata/column-values.js'
 import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import { jsonReason } from '../metadata/object-trap.js'
 import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
 import { SqlFragment, WhereCombinator } from './sql.js'
 
@@ -306,7 +307,7 @@ export class QueryCompiler {
     if (value instanceof WhereCombinator) return this.#combination(meta, column, value, params)
     if (column.type === 'json') {
       throw ValidationError.badOption(
-        `${meta.className}.${column.property} is a json column; match it with null or a sql\`\` fragment.`,
+        `${meta.className}.${column.property} is a json column${jsonReason(column)}; match it with null or a sql\`\` fragment.`,
       )
     }
     if (Array.isArray(value)) {

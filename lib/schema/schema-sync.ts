@@ -7,6 +7,8 @@ export interface Logger {
   warn(message: string): void
   /** Receives the error of a failed scheduled flush when `ORM.onError` is not set (`warn` does without it). */
   error?(message: string): void
+  /** Receives the `logSql` lines (`warn` does without it). */
+  info?(message: string): void
 }
 
 /**

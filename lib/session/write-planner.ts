@@ -272,6 +272,7 @@ class WritePlanner {
       const wrongType = (): ValidationError =>
         ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
       if (!isWritableValue(column.type, value)) throw wrongType()
+            if (column.type === 'json' && column.objectTrap !== undefined) column.objectTrap.check(value)
       try {
         row[c] = dialect.encode(column.type, value)
       } catch {

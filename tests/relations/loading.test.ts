@@ -10,6 +10,7 @@ import {
   ValidationError,
   type BootOptions,
   type FindOptions,
+  type QueryEvent,
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
@@ -543,7 +544,7 @@ describeEachDialect('relation loading', (db) => {
 
   it('rejects an unknown relation name, listing the relations, before any query', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     await seed()
     queries.length = 0
     const failure = Story.find(untyped({ relations: { author: true } }))
@@ -583,8 +584,8 @@ describeEachDialect('relation loading query count', (db) => {
 
   async function setUp(): Promise<{ queries: string[]; reboot: () => Promise<void> }> {
     const queries: string[] = []
-    const onQuery = (text: string): void => {
-      queries.push(text)
+    const onQuery = ({ sql }: QueryEvent): void => {
+      queries.push(sql)
     }
     const reboot = await bootReusable(db)
     return { queries, reboot: () => reboot({ onQuery }) }

@@ -29,7 +29,7 @@ const LOWER = UPPER.toLowerCase()
 describeEachDialect('sql fragments', (db) => {
   it('binds a list of 100,000 values after IN as one parameter', async () => {
     const queries: string[] = []
-    await db.boot([Item], { onQuery: (text) => queries.push(text) })
+    await db.boot([Item], { onQuery: ({ sql }) => queries.push(sql) })
     const items = ['a', 'b', 'c'].map((name, i) => new Item(name, i + 1))
     await ORM.flush()
     const ids = Array.from({ length: 100_000 }, (_, i) => i + 2)

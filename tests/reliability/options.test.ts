@@ -16,7 +16,7 @@ const FIND_OPTIONS = 'Valid options: where, orderBy, limit, offset, relations, w
 describeEachDialect('options objects', (db) => {
   async function bootWithNotes(): Promise<{ ann: Writer; note: Note; queries: string[] }> {
     const queries: string[] = []
-    await db.boot([Writer, Note], { onQuery: (text) => queries.push(text) })
+    await db.boot([Writer, Note], { onQuery: ({ sql }) => queries.push(sql) })
     const ann = Object.assign(new Writer(), { name: 'ann' })
     const note = Object.assign(new Note(), { text: 'hello', writer: ann })
     await ann.softDelete({ cascade: true })
@@ -94,7 +94,7 @@ describeEachDialect('options objects', (db) => {
     const error = await db.boot([Writer, Note], { autoflush: false } as never).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(BootError)
     expect((error as Error).message).toBe(
-      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, idTypeDefault, skipTableCreation, autoFlush, onQuery, logger.",
+      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, idTypeDefault, skipTableCreation, autoFlush, onQuery, logSql, logger.",
     )
     await expect(db.boot([Writer, Note], { autoFlush: 'no' } as never)).rejects.toThrow(BootError)
     await expect(db.boot([Writer, Note], { skipTableCreation: 1 } as never)).rejects.toThrow(BootError)

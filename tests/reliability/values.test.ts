@@ -41,7 +41,7 @@ describeEachDialect('values the database would refuse', (db) => {
   for (const [property, value, what] of BAD_VALUES) {
     it(`refuses ${what} at insert, naming Class.property and the row, before any SQL`, async () => {
       const queries: string[] = []
-      await db.boot([Probe], { autoFlush: false, onQuery: (text) => queries.push(text) })
+      await db.boot([Probe], { autoFlush: false, onQuery: ({ sql }) => queries.push(sql) })
       const good = new Probe()
       good.label = 'kept'
       const probe = new Probe()
@@ -57,7 +57,7 @@ describeEachDialect('values the database would refuse', (db) => {
 
     it(`refuses ${what} in an update of a persisted row`, async () => {
       const queries: string[] = []
-      await db.boot([Probe], { autoFlush: false, onQuery: (text) => queries.push(text) })
+      await db.boot([Probe], { autoFlush: false, onQuery: ({ sql }) => queries.push(sql) })
       const probe = new Probe()
       await ORM.flush()
       queries.length = 0
@@ -71,7 +71,7 @@ describeEachDialect('values the database would refuse', (db) => {
     if (property !== 'doc') {
       it(`refuses ${what} in a where, before any SQL`, async () => {
         const queries: string[] = []
-        await db.boot([Probe], { autoFlush: false, onQuery: (text) => queries.push(text) })
+        await db.boot([Probe], { autoFlush: false, onQuery: ({ sql }) => queries.push(sql) })
         await expect(Probe.find({ where: { [property]: value } })).rejects.toThrow(ValidationError)
         await expect(Probe.count({ where: { [property]: [value] } })).rejects.toThrow(ValidationError)
         await expect(Probe.find({ where: { [property]: sql`= ${value}` } })).rejects.toThrow(ValidationError)
@@ -98,7 +98,7 @@ describeEachDialect('values the database would refuse', (db) => {
 
   it('refuses a purgeDeleted cutoff outside the years 0001 to 9999, before any SQL', async () => {
     const queries: string[] = []
-    await db.boot([Archived], { onQuery: (text) => queries.push(text) })
+    await db.boot([Archived], { onQuery: ({ sql }) => queries.push(sql) })
     await expect(Archived.purgeDeleted({ olderThan: dateInYear(10000) })).rejects.toThrow(
       /Archived\.purgeDeleted\(\{ olderThan \}\) expects a valid Date in the years 0001 to 9999/,
     )

@@ -118,7 +118,7 @@ describeEachDialect('writes to vanished rows', (db) => {
 
   it('checks the rows it updates within the one batched statement it sends', async () => {
     const queries: string[] = []
-    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false, onQuery: (text) => queries.push(text) })
+    side = await bootWithSideDoor(db, CLASSES, { autoFlush: false, onQuery: ({ sql }) => queries.push(sql) })
     const accounts = Array.from({ length: 10 }, (_, i) => new Account(`a${i}`))
     await ORM.flush()
     queries.length = 0

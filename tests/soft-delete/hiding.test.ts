@@ -459,7 +459,7 @@ describeEachDialect('soft delete: the flag and the methods', (db) => {
 
   it('sends nothing when soft-deleting a row that is already soft-deleted, and keeps its deletedAt', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     const ann = new User('ann')
     await ORM.flush()
     await ann.softDelete()
@@ -477,7 +477,7 @@ describeEachDialect('soft delete: the flag and the methods', (db) => {
 
   it('sends nothing when restoring a live row', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     const ann = new User('ann')
     await ORM.flush()
     queries.length = 0
@@ -562,7 +562,7 @@ describeEachDialect('soft delete: the flag and the methods', (db) => {
 describeEachDialect('soft delete: bulk', (db) => {
   it('soft-deletes the matching rows in one statement and returns how many', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     await seed()
     new User('cid')
     await ORM.flush()
@@ -604,7 +604,7 @@ describeEachDialect('soft delete: bulk', (db) => {
 
   it('restores only soft-deleted rows, in one statement, and updates identity-mapped instances', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     const { ann, bob } = await seed()
     const cid = new User('cid')
     await ORM.flush()
@@ -624,7 +624,7 @@ describeEachDialect('soft delete: bulk', (db) => {
 
   it('refuses a bulk soft delete or restore without where, sending nothing', async () => {
     const queries: string[] = []
-    await db.boot(CLASSES, { onQuery: (text) => queries.push(text) })
+    await db.boot(CLASSES, { onQuery: ({ sql }) => queries.push(sql) })
     const { ann } = await seed()
     await ann.softDelete()
     await ORM.flush()

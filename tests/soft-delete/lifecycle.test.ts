@@ -763,7 +763,7 @@ describeEachDialect(
   'live rows of a user use an index',
   (db) => {
     async function bootWithManyStories(queries: string[]): Promise<User[]> {
-      await db.boot(MODEL, { onQuery: (text) => queries.push(text) })
+      await db.boot(MODEL, { onQuery: ({ sql }) => queries.push(sql) })
       const users = Array.from({ length: 50 }, (_, i) => new User(`user${i}`))
       for (let i = 0; i < 5000; i++) new Story(`story ${i}`, users[i % 50] as User)
       await ORM.flush()

@@ -56,7 +56,7 @@ describeEachDialect(
   (db) => {
     const statements: string[] = []
     const boot = (classes: Parameters<DialectContext['boot']>[0]): Promise<void> =>
-      db.boot(classes, { onQuery: (text) => statements.push(text.length > 200 ? `${text.slice(0, 200)}…` : text) })
+      db.boot(classes, { onQuery: ({ sql }) => statements.push(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql) })
 
     /** Runs `call`; a failure must be a ValidationError thrown before any statement was sent. */
     async function worksOrRefusedBeforeSql<T>(call: () => Promise<T>, check: (result: T) => Promise<void> | void): Promise<void> {

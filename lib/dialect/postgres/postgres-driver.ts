@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import type { Pool, PoolClient, PoolConfig, QueryConfig } from 'pg'
+import type { Pool, PoolClient, PoolConfig, QueryConfig, QueryResult } from 'pg'
 import { keepHiddenMembersSql, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
 import type { Connection, Driver, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
+import { runReportedAsync, type QueryListener } from '../query-event.js'
 import { ARRAY_ELEMENT_SQL, PostgresDialect } from './postgres-dialect.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
@@ -25,7 +26,7 @@ export class PostgresDriver implements Driver {
   constructor(
     target: string | PoolConfig | Pool,
     onIdleError: (error: Error) => void,
-    readonly onQuery: ((text: string) => void) | undefined,
+    readonly onQuery: QueryListener | undefined,
   ) {
     this.#ownsPool = !(target instanceof pg.Pool)
     this.#pool =
@@ -40,9 +41,16 @@ export class PostgresDriver implements Driver {
     this.shared = new PostgresConnection(this, this.#pool, false)
   }
 
-  /** @internal A named (prepared) query for statement text the ORM generates. */
-  prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
-    this.onQuery?.(text)
+  /** @internal Runs statement text the ORM generated as a named (prepared) query, reported to `onQuery`. */
+  run(target: Queryable, text: string, values: readonly unknown[], rowMode?: 'array'): Promise<QueryResult> {
+    const config = this.#prepared(text, values, rowMode)
+    const { onQuery } = this
+    if (!onQuery) return target.query(config)
+    return runReportedAsync(onQuery, text, values, () => target.query(config), rowCountOf)
+  }
+
+  /** A named (prepared) query for statement text the ORM generates. */
+  #prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
     let name = this.#statementNames.get(text)
     if (!name) {
       // Texts that vary with input (OR lists of many lengths) run unnamed once the cache is full,
@@ -109,7 +117,7 @@ export class PostgresDriver implements Driver {
     const targetType = ARRAY_ELEMENT_SQL[junction.targetType]
     const owners = op.rows.map((row) => row[0])
     if (op.kind === 'unlinkAll') {
-      await client.query(this.prepared(`DELETE FROM ${table} WHERE ${owner} = ANY($1::${ownerType}[])${keepHiddenMembersSql(junction, q)}`, [owners]))
+      await this.run(client, `DELETE FROM ${table} WHERE ${owner} = ANY($1::${ownerType}[])${keepHiddenMembersSql(junction, q)}`, [owners])
       return
     }
     const targets = op.rows.map((row) => row[1])
@@ -118,7 +126,7 @@ export class PostgresDriver implements Driver {
       op.kind === 'link'
         ? `INSERT INTO ${table} (${owner}, ${target}) SELECT * FROM ${pairs} ON CONFLICT DO NOTHING`
         : `DELETE FROM ${table} AS j USING ${pairs} AS v(o, t) WHERE j.${owner} = v.o AND j.${target} = v.t`
-    await client.query(this.prepared(text, [owners, targets]))
+    await this.run(client, text, [owners, targets])
   }
 
   async #runOp(client: Queryable, op: WriteOp, index: number): Promise<unknown[] | undefined> {
@@ -137,7 +145,7 @@ export class PostgresDriver implements Driver {
     const names = op.columns.map((column) => q(column.name)).join(', ')
     const returning = op.meta.isIdGenerated ? ' RETURNING "id"' : ''
     const text = `INSERT INTO ${q(op.meta.tableName)} (${names}) SELECT * FROM unnest(${arrayParams(types)})${returning}`
-    const result = await client.query(this.prepared(text, columnArrays, 'array'))
+    const result = await this.run(client, text, columnArrays, 'array')
     if (!op.meta.isIdGenerated) return undefined
     // PostgreSQL returns the rows of INSERT ... SELECT in the order they were produced.
     const idType = op.meta.idColumn.type
@@ -154,7 +162,7 @@ export class PostgresDriver implements Driver {
     const n = op.columns.length
     if (op.rows.length === 1) {
       const text = `UPDATE ${table} SET ${updateSetSql(op, q, (i) => `$${i + 1}`)} WHERE "id" = $${n + 1}${updateGuardSql(op, q, `$${n + 2}`, '', (i) => `$${i + 1}`)}`
-      const result = await client.query(this.prepared(text, op.rows[0] as unknown[]))
+      const result = await this.run(client, text, op.rows[0] as unknown[])
       if (result.rowCount === 0) throw new RowsMissed(index, [0])
       return
     }
@@ -163,7 +171,7 @@ export class PostgresDriver implements Driver {
     const text =
       `UPDATE ${table} AS t SET ${updateSetSql(op, q, (i) => `v.c${i}`, 't.')} FROM unnest(${arrayParams(types)}) ` +
       `AS v(${aliases.join(', ')}) WHERE t."id" = v.id${updateGuardSql(op, q, 'v.chk', 't.', (i) => `v.c${i}`)} RETURNING t."id"`
-    const result = await client.query(this.prepared(text, transpose(op.rows, aliases.length), 'array'))
+    const result = await this.run(client, text, transpose(op.rows, aliases.length), 'array')
     if (result.rows.length === op.rows.length) return
     const hit = new Set((result.rows as unknown as RawRow[]).map((row) => String(row[0]).toLowerCase()))
     const missed: number[] = []
@@ -172,6 +180,11 @@ export class PostgresDriver implements Driver {
     })
     throw new RowsMissed(index, missed)
   }
+}
+
+/** Rows returned, or changed by a statement without RETURNING. */
+function rowCountOf(result: QueryResult): number {
+  return result.rowCount ?? result.rows.length
 }
 
 /** `$1::type[], $2::type[], ...`: one array parameter per column. */
@@ -198,18 +211,20 @@ class PostgresConnection implements Connection {
   ) {}
 
   async select(text: string, params: readonly unknown[]): Promise<RawRow[]> {
-    const result = await this.target.query(this.driver.prepared(text, params, 'array'))
+    const result = await this.driver.run(this.target, text, params, 'array')
     return result.rows as unknown as RawRow[]
   }
 
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    this.driver.onQuery?.(text)
-    const result = await this.target.query(text, params as unknown[])
+    const { onQuery } = this.driver
+    const result = onQuery
+      ? await runReportedAsync(onQuery, text, params, () => this.target.query(text, params as unknown[]), rowCountOf)
+      : await this.target.query(text, params as unknown[])
     return result.rows as Record<string, unknown>[]
   }
 
   async execute(text: string, params: readonly unknown[]): Promise<number> {
-    const result = await this.target.query(this.driver.prepared(text, params))
+    const result = await this.driver.run(this.target, text, params)
     return result.rowCount ?? 0
   }
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { keepHiddenMembersSql, reassignedParents, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
 import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
+import { runReported, type QueryListener } from '../query-event.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 
 const INSERT_CHUNK_ROWS = 64
@@ -23,7 +24,7 @@ export class SqliteDriver implements Driver {
 
   constructor(
     target: string | SqliteDatabase | undefined,
-    readonly onQuery: ((text: string) => void) | undefined,
+    readonly onQuery: QueryListener | undefined,
   ) {
     this.#ownsDatabase = typeof target !== 'object'
     this.#db = typeof target === 'object' ? target : new Database(target ?? ':memory:')
@@ -107,23 +108,36 @@ export class SqliteDriver implements Driver {
 
   /** @internal Runs the query synchronously; shared by the shared connection and transactions. */
   selectNow(text: string, params: readonly unknown[], safeIntegers: boolean): RawRow[] {
-    this.onQuery?.(text)
+    const { onQuery } = this
+    if (onQuery) return runReported(onQuery, text, params, 1, () => this.#select(text, params, safeIntegers), (rows) => rows.length)
+    return this.#select(text, params, safeIntegers)
+  }
+
+  #select(text: string, params: readonly unknown[], safeIntegers: boolean): RawRow[] {
     const statement = this.statement(text)
     statement.safeIntegers(safeIntegers)
     return statement.raw(true).all(params as unknown[]) as RawRow[]
   }
 
   queryNow(text: string, params: readonly unknown[]): Record<string, unknown>[] {
-    this.onQuery?.(text)
+    const { onQuery } = this
+    if (!onQuery) return this.#query(text, params).rows
+    return runReported(onQuery, text, params, 1, () => this.#query(text, params), (result) => result.rowCount).rows
+  }
+
+  #query(text: string, params: readonly unknown[]): { rows: Record<string, unknown>[]; rowCount: number } {
     // Raw SQL is not cached: a one-off statement must not grow the cache forever.
     const statement = this.#db.prepare(text)
-    if (statement.reader) return statement.all(params as unknown[]) as Record<string, unknown>[]
-    statement.run(params as unknown[])
-    return []
+    if (statement.reader) {
+      const rows = statement.all(params as unknown[]) as Record<string, unknown>[]
+      return { rows, rowCount: rows.length }
+    }
+    return { rows: [], rowCount: statement.run(params as unknown[]).changes }
   }
 
   executeNow(text: string, params: readonly unknown[]): number {
-    this.onQuery?.(text)
+    const { onQuery } = this
+    if (onQuery) return runReported(onQuery, text, params, 1, () => this.statement(text).run(params as unknown[]).changes, (changes) => changes)
     return this.statement(text).run(params as unknown[]).changes
   }
 
@@ -151,9 +165,17 @@ export class SqliteDriver implements Driver {
         : op.kind === 'unlink'
           ? `DELETE FROM ${table} WHERE ${owner} = ? AND ${target} = ?`
           : `DELETE FROM ${table} WHERE ${owner} = ?${keepHiddenMembersSql(junction, q)}`
+    const { onQuery } = this
+    if (onQuery) runReported(onQuery, text, op.rows[0] ?? [], op.rows.length, () => this.#runEach(text, op.rows), (changes) => changes)
+    else this.#runEach(text, op.rows)
+  }
+
+  /** Runs one statement per row; returns the rows changed. */
+  #runEach(text: string, rows: readonly (readonly unknown[])[]): number {
     const statement = this.statement(text)
-    this.onQuery?.(text)
-    for (const row of op.rows) statement.run(row)
+    let changes = 0
+    for (const row of rows) changes += statement.run(row as unknown[]).changes
+    return changes
   }
 
   /**
@@ -167,33 +189,51 @@ export class SqliteDriver implements Driver {
     const isIdGenerated = op.meta.isIdGenerated
     const returning = isIdGenerated ? ' RETURNING "id"' : ''
     const chunk = Math.max(1, Math.min(INSERT_CHUNK_ROWS, Math.floor(MAX_SQLITE_PARAMS / op.columns.length)))
-    const safeIntegers = op.meta.idType === 'BIGINT'
-    const ids: unknown[] = []
-    let row = 0
-    if (op.rows.length >= chunk && chunk > 1) {
-      const many = this.statement(`INSERT INTO ${table} (${names}) VALUES ${new Array(chunk).fill(tuple).join(', ')}${returning}`)
-      if (isIdGenerated) many.safeIntegers(safeIntegers).raw(true)
-      for (; row + chunk <= op.rows.length; row += chunk) {
-        const params = op.rows.slice(row, row + chunk).flat()
-        if (!isIdGenerated) {
-          many.run(params)
-          continue
-        }
-        // RETURNING order is unspecified, but AUTOINCREMENT ids grow in VALUES order within a statement.
-        const chunkIds = (many.all(params) as unknown[][]).map((returned) => returned[0])
-        chunkIds.sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))
-        for (const id of chunkIds) ids.push(id)
+    const ids: unknown[] | undefined = isIdGenerated ? [] : undefined
+    const { onQuery } = this
+    const chunked = chunk > 1 ? Math.floor(op.rows.length / chunk) * chunk : 0
+    if (chunked > 0) {
+      const manyText = `INSERT INTO ${table} (${names}) VALUES ${new Array(chunk).fill(tuple).join(', ')}${returning}`
+      const insertChunks = (): number => this.#insertChunks(manyText, op, chunk, chunked, ids)
+      if (onQuery) runReported(onQuery, manyText, op.rows.slice(0, chunk).flat(), chunked / chunk, insertChunks, () => chunked)
+      else insertChunks()
+    }
+    if (chunked < op.rows.length) {
+      const oneText = `INSERT INTO ${table} (${names}) VALUES ${tuple}`
+      const insertRest = (): number => this.#insertOneByOne(oneText, op, chunked, ids)
+      if (onQuery) runReported(onQuery, oneText, op.rows[chunked] ?? [], op.rows.length - chunked, insertRest, () => op.rows.length - chunked)
+      else insertRest()
+    }
+    return ids
+  }
+
+  /** Inserts rows [0, end) with the multi-row statement, `chunk` rows a run; collects generated ids into `ids`. */
+  #insertChunks(text: string, op: InsertOp, chunk: number, end: number, ids: unknown[] | undefined): number {
+    const many = this.statement(text)
+    if (ids) many.safeIntegers(op.meta.idType === 'BIGINT').raw(true)
+    for (let row = 0; row < end; row += chunk) {
+      const params = op.rows.slice(row, row + chunk).flat()
+      if (!ids) {
+        many.run(params)
+        continue
       }
+      // RETURNING order is unspecified, but AUTOINCREMENT ids grow in VALUES order within a statement.
+      const chunkIds = (many.all(params) as unknown[][]).map((returned) => returned[0])
+      chunkIds.sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))
+      for (const id of chunkIds) ids.push(id)
     }
-    const oneText = `INSERT INTO ${table} (${names}) VALUES ${tuple}`
-    this.onQuery?.(oneText)
-    const one = this.statement(oneText)
-    if (isIdGenerated) one.safeIntegers(safeIntegers)
-    for (; row < op.rows.length; row++) {
-      const result = one.run(op.rows[row])
-      if (isIdGenerated) ids.push(result.lastInsertRowid)
+    return end
+  }
+
+  /** Inserts the rows from `start` on, one statement run each; collects generated ids into `ids`. */
+  #insertOneByOne(text: string, op: InsertOp, start: number, ids: unknown[] | undefined): number {
+    const one = this.statement(text)
+    if (ids) one.safeIntegers(op.meta.idType === 'BIGINT')
+    for (let row = start; row < op.rows.length; row++) {
+      const result = one.run(op.rows[row] as unknown[])
+      if (ids) ids.push(result.lastInsertRowid)
     }
-    return isIdGenerated ? ids : undefined
+    return op.rows.length - start
   }
 
   #runOp(op: WriteOp, index: number): unknown[] | undefined {
@@ -210,15 +250,24 @@ export class SqliteDriver implements Driver {
   #update(op: UpdateOp, index: number): void {
     const q = (name: string): string => this.dialect.quote(name)
     const text = `UPDATE ${q(op.meta.tableName)} SET ${updateSetSql(op, q, () => '?')} WHERE "id" = ?${updateGuardSql(op, q, '?', '', () => '?')}`
-    const statement = this.statement(text)
-    this.onQuery?.(text)
+    const { onQuery } = this
     const reassigned = reassignedParents(op)
     let missed: number[] | undefined
-    for (let r = 0; r < op.rows.length; r++) {
-      const row = op.rows[r] as unknown[]
-      const params = reassigned.length === 0 ? row : [...row, ...reassigned.map((i) => row[i])]
-      if (statement.run(params).changes === 0) (missed ??= []).push(r)
+    const updateEach = (): number => {
+      const statement = this.statement(text)
+      let changes = 0
+      for (let r = 0; r < op.rows.length; r++) {
+        const row = op.rows[r] as unknown[]
+        // Parent references checked at their new value are bound again after the others.
+        const params = reassigned.length === 0 ? row : [...row, ...reassigned.map((i) => row[i])]
+        const changed = statement.run(params).changes
+        if (changed === 0) (missed ??= []).push(r)
+        changes += changed
+      }
+      return changes
     }
+    if (onQuery) runReported(onQuery, text, op.rows[0] ?? [], op.rows.length, updateEach, (changes) => changes)
+    else updateEach()
     if (missed) throw new RowsMissed(index, missed)
   }
 }
