@@ -97,5 +97,6 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : `the Date ${value.toISOString()}`
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'function') return 'a function'
-  return `a ${value.constructor?.name ?? 'plain'} object`
+  const name = (value as { constructor?: { name?: string } }).constructor?.name
+  return name && name !== 'Object' ? `a ${name} object` : 'a plain object'
 }
