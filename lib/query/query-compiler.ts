@@ -405,7 +405,10 @@ export class QueryCompiler {
         throw ValidationError.badOption(`${meta.className}.find(): orderBy.${key} must be 'asc' or 'desc', not ${JSON.stringify(direction)}.`)
       }
       hasId ||= column.role === 'id'
-      parts.push(`${this.dialect.quote(column.name)} ${normalized}`)
+      // NULL sorts after every value on both databases, as PostgreSQL does by default (SQLite would put
+      // it first): the same query returns the same order everywhere.
+      const nulls = column.nullable ? (normalized === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''
+      parts.push(`${this.dialect.quote(column.name)} ${normalized}${nulls}`)
     }
     // The id breaks ties so that limit/offset pages are stable.
     if (!hasId) parts.push(`${id} ASC`)

@@ -261,6 +261,13 @@ describeEachDialect('find', (db) => {
     ])
   })
 
+  it('sorts NULL after every value ascending and before them descending, on every database', async () => {
+    await db.boot([Account])
+    await seed()
+    expect(names(await Account.find({ orderBy: { email: 'asc' } }))).toEqual(['Ann', 'Bob', 'Dee', 'Cid', 'Eve'])
+    expect(names(await Account.find({ orderBy: { email: 'desc' } }))).toEqual(['Cid', 'Eve', 'Dee', 'Bob', 'Ann'])
+  })
+
   it('orders by several keys in order and breaks ties by id', async () => {
     await db.boot([Account])
     await seed()

@@ -153,12 +153,12 @@ function holds(condition: Condition, cell: Scalar | null, dialect: Dialect): boo
   }
 }
 
-/** NULLs sort first ascending on SQLite and last on PostgreSQL (neither database is told otherwise). */
+/** NULLs sort last ascending and first descending, on both databases. */
 function expectedIds(rows: readonly (Row & { readonly id: number })[], query: Query, dialect: Dialect): number[] {
   const matching = rows.filter((row) =>
     Object.entries(query.where).every(([key, condition]) => holds(condition, row[key as Key], dialect)),
   )
-  const nullRank = dialect === 'sqlite' ? -1 : 1
+  const nullRank = 1
   matching.sort((a, b) => {
     for (const [key, direction] of query.orderBy) {
       const x = a[key]
