@@ -1,7 +1,7 @@
 import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import { requiredSoftDeletableParents, type JunctionMetadata } from '../metadata/relation-metadata.js'
 import type { OrmError } from '../errors/orm-error.js'
 
 /** @internal The database-specific half of veil-orm: SQL spelling, value codecs and error conversion. */
@@ -150,10 +150,6 @@ export function liveParentsSql(
       `WHERE ${quote((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
     )
   })
-}
-
-function requiredSoftDeletableParents(meta: EntityMetadata): RelationMetadata[] {
-  return meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
 }
 
 /**

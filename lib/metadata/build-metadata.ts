@@ -315,7 +315,6 @@ function resolveColumn(
     nullable: options.nullable ?? false,
     unique: options.unique ?? false,
     role: 'user',
-    typeSource: designType === undefined ? 'explicit' : 'design',
     designType,
     objectTrap: isObjectTrap ? new ObjectTrap(className, property, warn) : undefined,
   }

@@ -23,9 +23,10 @@ export interface ColumnMetadata {
    * and on `deleted_at` (soft-deleted rows are cheap to find and purge).
    */
   readonly lookupIndexName?: string
-  /** Where `type` came from: the `type` option, or the property's `design:type` (user columns only). */
-  readonly typeSource?: 'explicit' | 'design'
-  /** The `design:type` constructor's name ('Object', 'Array', 'Number', ...) when `typeSource` is 'design'. */
+  /**
+   * The `design:type` constructor's name ('Object', 'Array', 'Number', ...) when `type` came from it;
+   * undefined when the `type` option gave it (or for built-in columns).
+   */
   readonly designType?: string
   /** A json column typed by the design type Object: warns once when its first value is a number, string or boolean. */
   readonly objectTrap?: ObjectTrap

@@ -34,7 +34,7 @@ export class ObjectTrap {
 
 /** @internal Why a column is json, for messages: ' (type: 'json')', ' because its design type is Object (...)'. */
 export function jsonReason(column: ColumnMetadata): string {
-  if (column.typeSource === 'explicit') return ` (declared with type: 'json')`
+  if (column.designType === undefined) return ` (declared with type: 'json')`
   if (column.designType === 'Object') {
     return (
       ' because its design type is Object (an interface or object type, or an initializer without a type annotation ' +

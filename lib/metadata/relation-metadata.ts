@@ -54,3 +54,11 @@ export class RelationMetadata {
     return `${this.owner.className}.${this.property}`
   }
 }
+
+/**
+ * @internal The required relations of `meta` whose targets can be soft-deleted: a row of `meta` must not
+ * come back (be restored) while one of them points at a soft-deleted row.
+ */
+export function requiredSoftDeletableParents(meta: EntityMetadata): RelationMetadata[] {
+  return meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
+}

@@ -1,5 +1,5 @@
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { DETACHED, STATE, setMembers, type Stateful } from './entity-state.js'
+import { DETACHED, STATE, clearPendingSlot, setMembers, type Stateful } from './entity-state.js'
 import { referencedId } from './reference.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
@@ -44,12 +44,7 @@ export function applySoftDeleteState(
     if (!entity) continue
     const state = entity[STATE]
     runtime.journal(work, entity, state)
-    state.values[slot] = deletedAt
-    if (state.dirty?.delete(slot) && state.dirty.size === 0) {
-      state.dirty = undefined
-      state.owner?.dirtyEntities.delete(entity)
-      state.owner = undefined
-    }
+    clearPendingSlot(entity, state, slot, deletedAt)
   }
   if (deletedAt !== undefined) hideSoftDeleted(runtime, work, meta, ids)
   if (ids.length > 0) runtime.noteWrite(meta, work)

@@ -46,6 +46,19 @@ export function setMembers(state: EntityState, slot: number, items: readonly Sta
   state.members = members
 }
 
+/**
+ * @internal Sets a slot to the value it has (or had) in the database: its pending change is gone, and so
+ * is the instance's pending update when nothing else is dirty.
+ */
+export function clearPendingSlot(entity: Stateful, state: EntityState, slot: number, value: unknown): void {
+  state.values[slot] = value
+  if (state.dirty?.delete(slot) && state.dirty.size === 0) {
+    state.dirty = undefined
+    state.owner?.dirtyEntities.delete(entity)
+    state.owner = undefined
+  }
+}
+
 /** @internal An object that carries ORM state. */
 export interface Stateful {
   [STATE]: EntityState

@@ -7,7 +7,7 @@ import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
 import { MANAGED, STATE, type EntityState, type Stateful } from './entity-state.js'
-import { Reference } from './reference.js'
+import { Reference, isStateful } from './reference.js'
 import { describeRow, type TakenWork } from './write-planner.js'
 
 // A database error of a batched write names a constraint, not a row: a unique violation in a 500-row INSERT
@@ -238,7 +238,7 @@ async function readExistingIds(dialect: Dialect, connection: Connection, meta: E
 }
 
 function isManaged(value: unknown): value is Stateful {
-  return typeof value === 'object' && value !== null && STATE in value && (value as Stateful)[STATE].status === MANAGED
+  return isStateful(value) && value[STATE].status === MANAGED
 }
 
 /** Every entity is a PendingInstance (it has `discard()`); the session layer only knows it as Stateful. */

@@ -12,7 +12,7 @@ import type { DependentsGraph } from '../graph/dependents-graph.js'
 import type { Logger } from '../schema/schema-sync.js'
 import { RelationLoader } from '../graph/relation-loader.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
-import { DETACHED, EntityState, MANAGED, NEW, STATE, serializeMutable, type Stateful } from './entity-state.js'
+import { DETACHED, EntityState, MANAGED, NEW, STATE, clearPendingSlot, serializeMutable, type Stateful } from './entity-state.js'
 import { detectInPlaceChanges, flushWork, type FlushContext } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { adoptOwnFields } from './own-fields.js'
@@ -157,7 +157,7 @@ export class Runtime implements FlushContext {
   }
 
   onWrite(entity: Stateful, state: EntityState, index: number, value: unknown): void {
-    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, index)
+    this.#assertChangeable(state, index)
     const work = state.status === NEW ? undefined : this.currentWork()
     if (state.status === NEW) {
       state.values[index] = value
@@ -179,20 +179,14 @@ export class Runtime implements FlushContext {
    * longer dirty (nor the instance, when nothing else is).
    */
   dropPendingChange(entity: Stateful, state: EntityState, slot: number, value: unknown): void {
-    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, slot)
-    state.values[slot] = value
-    state.dirty?.delete(slot)
-    if (state.dirty?.size === 0) {
-      state.dirty = undefined
-      state.owner?.dirtyEntities.delete(entity)
-      state.owner = undefined
-    }
+    this.#assertChangeable(state, slot)
+    clearPendingSlot(entity, state, slot, value)
   }
 
   /** A to-many relation's array is about to change (called before the change, so the journal sees the old items). */
   onCollectionChange(entity: Stateful, state: EntityState, slot: number): void {
     if (this.#isApplyingDatabaseChange) return
-    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, slot)
+    this.#assertChangeable(state, slot)
     if (state.status === NEW) {
       const owner = state.owner
       if (owner && !owner.newEntities.has(entity)) this.#markDirty(entity, state, slot, owner)
@@ -281,6 +275,11 @@ export class Runtime implements FlushContext {
   detachedError(state: EntityState): DetachedInstanceError {
     const why = state.epoch !== this.epoch ? 'it belongs to an earlier ORM.boot()' : (state.detachedBecause ?? 'detached')
     return DetachedInstanceError.detached(state.meta.className, state.values[0], why)
+  }
+
+  /** Throws when a change cannot be accepted: close() was called, or the instance is detached. */
+  #assertChangeable(state: EntityState, slot: number): void {
+    if (state.status === DETACHED || state.epoch !== this.epoch || this.#isClosing) throw this.#refuseChange(state, slot)
   }
 
   /** Why a change cannot be accepted: close() was called, or the instance is detached. */

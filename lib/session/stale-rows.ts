@@ -7,6 +7,7 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { applyHardDelete } from './applied-deletes.js'
 import { DETACHED, MANAGED, NEW, STATE, type EntityState, type Stateful } from './entity-state.js'
+import { requiredSoftDeletableParents } from '../metadata/relation-metadata.js'
 import { Reference, isStateful } from './reference.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
@@ -170,14 +171,14 @@ async function whyRestoreMissed(runtime: Runtime, connection: Connection, state:
   const deletedAt = meta.deletedAtColumn
   const isRestore = deletedAt !== undefined && state.dirty?.has(deletedAt.index) === true && state.values[deletedAt.index] === undefined
   if (!isRestore) return 'changed'
-  for (const relation of meta.relations) {
+  for (const relation of requiredSoftDeletableParents(meta)) {
     const target = relation.target
-    if (!relation.isDependency || !target.deletedAtColumn) continue
+    const deletedAtColumn = target.deletedAtColumn as ColumnMetadata
     // The parent as the flush wrote it: the instance's reference (maybe reassigned in this flush) and the
     // parent instance's own state (maybe hidden in this flush) when it is in memory; the row otherwise.
     const reference = state.values[relation.slot]
     const parentId = isStateful(reference) ? reference[STATE].values[0] : reference instanceof Reference ? reference.id : row[relation.slot]
-    const slot = target.deletedAtColumn.index
+    const slot = deletedAtColumn.index
     const parent = (isStateful(reference) ? reference : runtime.identityMap.get(target, parentId)) as Stateful | undefined
     const isHiddenInMemory = parent !== undefined && parent[STATE].values[slot] !== undefined
     const isRestoredInFlush = parent !== undefined && !isHiddenInMemory && parent[STATE].dirty?.has(slot) === true

@@ -3,7 +3,7 @@ import type { PendingInstance } from '../errors/pending-instance.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import { requiredSoftDeletableParents, type JunctionMetadata, type RelationMetadata } from '../metadata/relation-metadata.js'
 import { DETACHED, MANAGED, STATE, type EntityState, type Stateful } from './entity-state.js'
 import { Reference, isStateful } from './reference.js'
 
@@ -156,7 +156,7 @@ class WritePlanner {
     }
     if (columnIndexes.length === 0 && !hasMembership) return
     const deletedAt = meta.deletedAtColumn
-    const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && hasSoftDeletableParents(meta)
+    const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && requiredSoftDeletableParents(meta).length > 0
     const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
     let group = groups.get(key)
     if (!group) {
@@ -334,11 +334,6 @@ export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number
 /** @internal The version this process loaded; NULL (a version column added to a table with rows) counts as 0. */
 export function loadedVersion(state: EntityState, column: ColumnMetadata): number {
   return (state.values[column.index] as number | undefined) ?? 0
-}
-
-/** Whether a row of `meta` has required parents that can be soft-deleted: restoring it must check them. */
-function hasSoftDeletableParents(meta: EntityMetadata): boolean {
-  return meta.relations.some((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
 }
 
 /** Ops after every insert of the write (updates, junction changes) may reference any inserted row. */

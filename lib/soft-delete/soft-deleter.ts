@@ -5,7 +5,7 @@ import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import { requiredSoftDeletableParents, type RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
 import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
@@ -334,7 +334,7 @@ async function checkParents(
   withAncestors: boolean,
 ): Promise<void> {
   const { dialect } = runtime
-  const required = meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn)
+  const required = requiredSoftDeletableParents(meta)
   if (required.length === 0) return
   const params = new ParamList(dialect)
   const columns = required.map((relation) => dialect.quote((relation.column as ColumnMetadata).name)).join(', ')

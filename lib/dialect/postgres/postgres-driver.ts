@@ -254,8 +254,8 @@ function statementName(text: string): string {
   return `veil_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`
 }
 
-/** The 'error' listener of each checked-out client, removed when it goes back to the pool. */
-const checkoutListeners = new WeakMap<PoolClient, (error: Error) => void>()
+/** The 'error' listener of a checked-out client, removed when it goes back to the pool. */
+function ignoreClientError(): void {}
 
 /**
  * Takes a client from the pool for several statements. pg emits 'error' on a checked-out client
@@ -265,17 +265,13 @@ const checkoutListeners = new WeakMap<PoolClient, (error: Error) => void>()
  */
 async function checkOut(pool: Pool): Promise<PoolClient> {
   const client = await pool.connect()
-  const listener = (): void => undefined
-  client.on('error', listener)
-  checkoutListeners.set(client, listener)
+  client.on('error', ignoreClientError)
   return client
 }
 
 /** Gives a checked-out client back; with an error, the pool destroys it instead of reusing it. */
 function checkIn(client: PoolClient, error?: unknown): void {
-  const listener = checkoutListeners.get(client)
-  if (listener) client.removeListener('error', listener)
-  checkoutListeners.delete(client)
+  client.removeListener('error', ignoreClientError)
   if (error === undefined) client.release()
   else client.release(error instanceof Error ? error : new Error(String(error)))
 }
