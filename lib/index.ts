@@ -4,9 +4,9 @@ export { ORM } from './orm/orm.js'
 export type { BootOptions, CloseOptions, SqlLogOptions } from './orm/boot-options.js'
 export type { QueryEvent } from './dialect/query-event.js'
 export { Entity } from './entity/entity.js'
-export { SoftDel, SoftDelUuid } from './soft-delete/soft-del.js'
-export type { RestoreOptions, SoftDeleteOptions } from './soft-delete/soft-del.js'
-export type { PurgeResult } from './soft-delete/soft-deleter.js'
+export { SoftDel, SoftDelUuid } from './entity/soft-del.js'
+export type { RestoreOptions, SoftDeleteOptions } from './entity/soft-del.js'
+export type { PurgeResult } from './operations/soft-deleter.js'
 export type { DependentInstance, EntityClass, EntityId, EntityJson } from './entity/entity.js'
 export type {
   CountOptions,

@@ -2,8 +2,8 @@ import { ValidationError } from '../errors/validation-error.js'
 import { normalizeValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
-import { MANAGED, NEW, STATE, type Stateful } from '../session/entity-state.js'
-import { Reference, isStateful } from '../session/reference.js'
+import { MANAGED, NEW, STATE, type Stateful } from '../state/entity-state.js'
+import { Reference, isStateful } from '../state/reference.js'
 import type { Runtime } from '../session/runtime.js'
 
 /**

@@ -1,13 +1,13 @@
-import { DETACHED, STATE, type EntityState, type Stateful } from '../session/entity-state.js'
+import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { requireRuntime, type Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
 import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type Loaded, type Relations, type VisibilityOptions } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../query/query-compiler.js'
-import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../graph/deleter.js'
+import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../operations/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
-import { referencedId } from '../session/reference.js'
+import { referencedId } from '../state/reference.js'
 import { reloadInstance } from '../session/stale-rows.js'
 
 /** The type of an entity id: a number for INT, a bigint for BIGINT, a string for UUID. */

@@ -1,6 +1,6 @@
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { DETACHED, STATE, clearPendingSlot, setMembers, type Stateful } from './entity-state.js'
-import { referencedId } from './reference.js'
+import { DETACHED, STATE, clearPendingSlot, setMembers, type Stateful } from '../state/entity-state.js'
+import { referencedId } from '../state/reference.js'
 import type { Runtime } from './runtime.js'
 import type { UnitOfWork } from './unit-of-work.js'
 

@@ -6,8 +6,8 @@ import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
-import { MANAGED, STATE, type EntityState, type Stateful } from './entity-state.js'
-import { Reference, isStateful } from './reference.js'
+import { MANAGED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
+import { Reference, isStateful } from '../state/reference.js'
 import { describeRow, type TakenWork } from './write-planner.js'
 
 // A database error of a batched write names a constraint, not a row: a unique violation in a 500-row INSERT

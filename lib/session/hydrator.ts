@@ -1,8 +1,8 @@
 import type { Dialect, RawRow } from '../dialect/dialect.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import { EntityState, MANAGED, STATE, type Stateful } from './entity-state.js'
-import type { IdentityMap } from './identity-map.js'
-import { Reference, referencedId } from './reference.js'
+import { EntityState, MANAGED, STATE, type Stateful } from '../state/entity-state.js'
+import type { IdentityMap } from '../state/identity-map.js'
+import { Reference, referencedId } from '../state/reference.js'
 
 type Decoder = (raw: unknown) => unknown
 

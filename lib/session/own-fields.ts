@@ -1,5 +1,5 @@
 import { normalizeValue } from '../metadata/column-values.js'
-import type { EntityState, Stateful } from './entity-state.js'
+import type { EntityState, Stateful } from '../state/entity-state.js'
 
 /** @internal Wraps a to-many relation's items in the array that tracks changes for this instance. */
 export type CollectionWrapper = (entity: Stateful, slot: number, items: Iterable<unknown>) => unknown[]

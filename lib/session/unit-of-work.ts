@@ -1,7 +1,7 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { Stateful, Status } from './entity-state.js'
+import type { Stateful, Status } from '../state/entity-state.js'
 
 /** @internal What an instance looked like when a transaction first touched it. */
 export type JournalEntry =

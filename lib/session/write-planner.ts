@@ -4,8 +4,8 @@ import { ValidationError } from '../errors/validation-error.js'
 import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import { requiredSoftDeletableParents, type JunctionMetadata, type RelationMetadata } from '../metadata/relation-metadata.js'
-import { DETACHED, MANAGED, STATE, type EntityState, type Stateful } from './entity-state.js'
-import { Reference, isStateful } from './reference.js'
+import { DETACHED, MANAGED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
+import { Reference, isStateful } from '../state/reference.js'
 
 /** @internal The instances and dirty slots a flush took out of a unit of work. */
 export interface TakenWork {

@@ -1,5 +1,5 @@
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { UnitOfWork } from './unit-of-work.js'
+import type { UnitOfWork } from '../session/unit-of-work.js'
 
 /** @internal Where the ORM keeps an instance's state; a symbol so it never collides with user fields. */
 export const STATE: unique symbol = Symbol('veil-orm.state')

@@ -1,7 +1,7 @@
-import { Entity, type EntityClass } from '../entity/entity.js'
-import type { Where } from '../entity/find-options.js'
+import { Entity, type EntityClass } from './entity.js'
+import type { Where } from './find-options.js'
 import { requireRuntime } from '../session/runtime.js'
-import type { Stateful } from '../session/entity-state.js'
+import type { Stateful } from '../state/entity-state.js'
 import { checkOptions, defineOptions, type OptionKind } from '../util/check-options.js'
 import {
   purgeDeleted,
@@ -10,7 +10,7 @@ import {
   softDeleteInstance,
   softDeleteWhere,
   type PurgeResult,
-} from './soft-deleter.js'
+} from '../operations/soft-deleter.js'
 
 /** Options of `softDelete()` on an instance. */
 export interface SoftDeleteOptions {
