@@ -9,9 +9,9 @@ import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../o
 import type { DependentsDict } from '../errors/dependents-error.js'
 import { referencedId } from '../state/reference.js'
 import { reloadInstance } from '../session/stale-rows.js'
+import type { EntityId } from './entity-id.js'
 
-/** The type of an entity id: a number for INT, a bigint for BIGINT, a string for UUID. */
-export type EntityId = number | bigint | string
+export type { EntityId } from './entity-id.js'
 
 /** Any class that extends Entity, abstract or concrete. */
 export type EntityClass<T extends Entity = Entity> = abstract new (...args: never[]) => T

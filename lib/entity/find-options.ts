@@ -1,6 +1,7 @@
 import type { SqlFragment, WhereCombinator } from '../query/sql.js'
+import type { Stateful } from '../state/entity-state.js'
 import { defineOptions, type OptionKind } from '../util/check-options.js'
-import type { Entity, EntityId } from './entity.js'
+import type { EntityId } from './entity-id.js'
 
 /** The keys of T that hold data rather than methods. */
 export type DataKeys<T> = {
@@ -23,8 +24,14 @@ export type RelationWhere<E> =
   | null
   | WhereCombinator
 
+/**
+ * An entity instance, told apart by the ORM state every Entity carries (typed structurally so that
+ * this module need not import entity.ts, which imports it).
+ */
+type AnyEntity = Stateful
+
 /** The entity class a property relates to, or never for a plain column. */
-type RelatedEntity<V> = V extends readonly (infer E)[] ? (E extends Entity ? E : never) : V extends Entity ? V : never
+type RelatedEntity<V> = V extends readonly (infer E)[] ? (E extends AnyEntity ? E : never) : V extends AnyEntity ? V : never
 
 /** Conditions on an entity's properties, combined with AND; relations take nested conditions. */
 export type Where<T> = {
@@ -79,7 +86,7 @@ export type Lazy<V> = V | Promise<V>
 type NestedRelations<E> = E extends object ? E : {}
 
 /** A relation's value with its target instances typed by what `R` loads on them. */
-type LoadedValue<V, R> = V extends readonly (infer E)[] ? Loaded<E, R>[] : V extends Entity ? Loaded<V, R> : V
+type LoadedValue<V, R> = V extends readonly (infer E)[] ? Loaded<E, R>[] : V extends AnyEntity ? Loaded<V, R> : V
 
 /**
  * An instance as `find()` returns it: the relations named in `R` (the `relations` option) are loaded

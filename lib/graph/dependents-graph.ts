@@ -26,6 +26,8 @@ export class DependentsGraph {
   readonly #dependencies: ReadonlyMap<EntityMetadata, ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>>
   /** @internal */
   readonly #references: ReadonlyMap<EntityMetadata, ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>>
+  /** @internal */
+  readonly #insertRanks: ReadonlyMap<EntityMetadata, number>
 
   /** @internal */
   constructor(
@@ -34,7 +36,9 @@ export class DependentsGraph {
     /** Every required to-one relation, as an edge from the dependent class to its target. */
     readonly edges: readonly DependentsEdge[],
     registry: MetadataRegistry,
+    insertRanks: ReadonlyMap<EntityMetadata, number>,
   ) {
+    this.#insertRanks = insertRanks
     this.#dependencies = groupByTarget(registry, (relation) => relation.isDependency)
     this.#references = groupByTarget(registry, (relation) => relation.kind !== 'inverse')
     Object.freeze(this)
@@ -70,6 +74,11 @@ export class DependentsGraph {
   /** @internal Per dependent class, its required relations pointing at `meta`. */
   dependencyRelations(meta: EntityMetadata): ReadonlyMap<EntityMetadata, readonly RelationMetadata[]> {
     return this.#dependencies.get(meta) ?? EMPTY
+  }
+
+  /** @internal The position of `meta` in the order a flush inserts classes: referenced classes first. */
+  insertRank(meta: EntityMetadata): number {
+    return this.#insertRanks.get(meta) ?? 0
   }
 
   /** @internal Per class, its to-one and to-many relations pointing at `meta`. */
@@ -112,11 +121,11 @@ export function analyzeRelations(registry: MetadataRegistry): DependentsGraph {
   }
   const cycle = findRequiredCycle(registry)
   if (cycle) throw BootError.requiredCycle(cycle)
-  rankForInsertion(registry)
   return new DependentsGraph(
     registry.entities.map((meta) => meta.className),
     edges,
     registry,
+    rankForInsertion(registry),
   )
 }
 
@@ -151,12 +160,12 @@ function findRequiredCycle(registry: MetadataRegistry): string[] | undefined {
 }
 
 /**
- * Orders classes so that every required target comes before its dependents, and optional targets
+ * Ranks classes so that every required target comes before its dependents, and optional targets
  * too where a cycle of optional relations does not prevent it (those rows get a follow-up UPDATE).
  */
-function rankForInsertion(registry: MetadataRegistry): void {
+function rankForInsertion(registry: MetadataRegistry): Map<EntityMetadata, number> {
+  const ranks = new Map<EntityMetadata, number>()
   const remaining = new Set(registry.entities)
-  let rank = 0
   const placedOr = (meta: EntityMetadata, target: EntityMetadata): boolean => target === meta || !remaining.has(target)
   while (remaining.size > 0) {
     const ready = [...remaining].filter((meta) =>
@@ -166,7 +175,8 @@ function rankForInsertion(registry: MetadataRegistry): void {
       ready.find((meta) => meta.relations.every((relation) => relation.kind !== 'toOne' || placedOr(meta, relation.target))) ??
       ready[0]
     if (!next) throw new Error('internal: required relations form a cycle after the cycle check')
-    next.insertRank = rank++
+    ranks.set(next, ranks.size)
     remaining.delete(next)
   }
+  return ranks
 }

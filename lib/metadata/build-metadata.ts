@@ -1,18 +1,17 @@
-import 'reflect-metadata'
 import { BootError } from '../errors/boot-error.js'
-import { isCamelCase, isPascalCase, toSnakeCase } from '../util/naming.js'
-import { COLUMN_TYPES, ID_TYPES, columnTypeFromDesignType, type ColumnType, type IdType } from './column-type.js'
-import {
-  ownColumnDeclarations,
-  ownRelationDeclarations,
-  ownTableDeclaration,
-  type ColumnDeclaration,
-  type RelationDeclaration,
-} from './declarations.js'
-import { EntityMetadata, type ColumnMetadata } from './entity-metadata.js'
+import { isPascalCase, toSnakeCase } from '../util/naming.js'
+import { ID_TYPES, type ColumnType, type IdType } from './column-type.js'
+import { ownColumnDeclarations, ownRelationDeclarations, ownTableDeclaration, type RelationDeclaration } from './declarations.js'
+import { EntityMetadata, RelationMetadata, type ColumnMetadata } from './entity-metadata.js'
+import { freezeMetadata } from './freeze-metadata.js'
+import { indexName } from './index-name.js'
+import { linkRelations } from './link-relations.js'
 import { MetadataRegistry } from './metadata-registry.js'
-import { ObjectTrap } from './object-trap.js'
-import { RelationMetadata } from './relation-metadata.js'
+import { checkPropertyName, resolveColumn, type ColumnDraft } from './resolve-column.js'
+import { relationKind, resolveRelationTarget } from './resolve-relation.js'
+
+// Postgres' dialect names its foreign keys with it; it lives in index-name.ts.
+export { indexName } from './index-name.js'
 
 type AnyClass = abstract new (...args: never[]) => object
 
@@ -24,12 +23,9 @@ export interface HierarchyRoots {
   readonly builtinBases: ReadonlySet<AnyClass>
 }
 
-const RESERVED_PROPERTIES = new Set(['id', 'createdAt', 'updatedAt', 'deletedAt', 'isDeleted'])
-const MAX_IDENTIFIER_LENGTH = 63
-
 /**
- * @internal Validates the classes given to `ORM.boot()` and resolves their tables and columns.
- * Every mistake is a `BootError` naming the class and property.
+ * @internal Validates the classes given to `ORM.boot()`, resolves their tables, columns and relations,
+ * and returns them frozen. Every mistake is a `BootError` naming the class and property.
  */
 export function buildMetadata(
   classes: readonly unknown[],
@@ -65,7 +61,7 @@ export function buildMetadata(
   const planByCtor = new Map(plans.map((plan) => [plan.ctor as object, plan]))
   const entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor, warn))
   linkRelations(entities, seenTables)
-  return new MetadataRegistry(entities)
+  return freezeMetadata(new MetadataRegistry(entities))
 }
 
 /** What is known about a class before its columns are resolved. */
@@ -93,7 +89,7 @@ function buildEntityMetadata(
 
   const columns: ColumnMetadata[] = []
   const usedColumnNames = new Map<string, string>()
-  const addColumn = (column: Omit<ColumnMetadata, 'index' | 'uniqueIndexName'>): ColumnMetadata => {
+  const addColumn = (column: ColumnDraft): ColumnMetadata => {
     const taken = usedColumnNames.get(column.name)
     if (taken) throw BootError.duplicateColumn(className, column.name, taken, column.property)
     usedColumnNames.set(column.name, column.property)
@@ -161,95 +157,6 @@ function buildEntityMetadata(
   return new EntityMetadata(plan.ctor, className, tableName, idType, columns, relations)
 }
 
-function resolveRelationTarget(
-  className: string,
-  declaration: RelationDeclaration,
-  planByCtor: ReadonlyMap<object, ClassPlan>,
-): ClassPlan {
-  let target: unknown
-  try {
-    target = declaration.target()
-  } catch (error) {
-    throw BootError.badRelationTarget(className, declaration.property, `its target function threw: ${String(error)}`)
-  }
-  if (typeof target !== 'function') {
-    throw BootError.badRelationTarget(className, declaration.property, 'its target function did not return a class (is there an import cycle?)')
-  }
-  const plan = planByCtor.get(target)
-  if (!plan) {
-    throw BootError.badRelationTarget(
-      className,
-      declaration.property,
-      `it points at ${target.name}, which was not passed to ORM.boot(); a relation needs a class with a table of its own`,
-    )
-  }
-  return plan
-}
-
-function relationKind(className: string, declaration: RelationDeclaration): 'toOne' | 'toMany' | 'inverse' {
-  const { many, inverse } = declaration.options
-  if (many !== undefined && typeof many !== 'boolean') throw BootError.badManyOption(className, declaration.property, many)
-  const designType: unknown = Reflect.getMetadata('design:type', declaration.prototype, declaration.property)
-  // Object is what TypeScript emits for Ref<T> and other aliases: it says nothing about the kind.
-  const typedMany = designType === undefined || designType === Object ? undefined : designType === Array
-  if (many !== undefined && typedMany !== undefined && many !== typedMany) {
-    throw BootError.relationKindMismatch(className, declaration.property, many)
-  }
-  // An inverse view is always a collection, so it needs neither metadata nor { many: true }.
-  const isMany = many ?? typedMany ?? (inverse !== undefined ? true : undefined)
-  if (isMany === undefined) {
-    if (designType === undefined) throw BootError.missingRelationType(className, declaration.property)
-    return 'toOne'
-  }
-  if (inverse !== undefined) {
-    if (!isMany) throw BootError.inverseNotArray(className, declaration.property)
-    return 'inverse'
-  }
-  return isMany ? 'toMany' : 'toOne'
-}
-
-/** Connects every relation to its target's metadata, its junction table or the relation it mirrors. */
-function linkRelations(entities: readonly EntityMetadata[], tables: Map<string, string>): void {
-  const byCtor = new Map(entities.map((meta) => [meta.ctor as object, meta]))
-  for (const owner of entities) {
-    for (const relation of owner.relations) {
-      relation.owner = owner
-      relation.target = byCtor.get(relation.targetClass) as EntityMetadata
-      if (relation.kind !== 'toMany') continue
-      const target = relation.target
-      const tableName = relation.options.through ?? `${owner.tableName}_${toSnakeCase(relation.property)}`
-      const taken = tables.get(tableName)
-      if (taken) throw BootError.duplicateTable(tableName, taken, relation.path)
-      tables.set(tableName, relation.path)
-      const ownerColumn = `${owner.tableName}_id`
-      let targetColumn = `${target.tableName}_id`
-      // A to-many relation to its own class: the second column is named after the property.
-      if (targetColumn === ownerColumn) targetColumn = `${toSnakeCase(relation.property)}_id`
-      if (targetColumn === ownerColumn) targetColumn = `${toSnakeCase(relation.property)}_target_id`
-      relation.junction = {
-        tableName,
-        ownerColumn,
-        targetColumn,
-        ownerType: owner.idColumn.type,
-        targetType: target.idColumn.type,
-        targetIndexName: indexName(tableName, targetColumn, 'idx'),
-        owner,
-        target,
-      }
-    }
-  }
-  for (const owner of entities) {
-    for (const relation of owner.relations) {
-      if (relation.kind !== 'inverse') continue
-      const mirrored = relation.target.relationsByProperty.get(relation.options.inverse as string)
-      if (!mirrored || mirrored.kind === 'inverse' || mirrored.target !== owner) {
-        throw BootError.badInverse(relation.path, relation.target.className, relation.options.inverse as string, owner.className)
-      }
-      relation.mirrored = mirrored
-    }
-  }
-}
-
 /** The class and its ancestors up to, not including, `Entity`; nearest first. */
 function ancestorsBelowEntity(ctor: AnyClass, entity: AnyClass): AnyClass[] {
   const chain: AnyClass[] = []
@@ -294,80 +201,3 @@ function ownSettings(klass: AnyClass): { idType?: unknown } | undefined {
   return (klass as unknown as { ormClassSettings_?: { idType?: unknown } }).ormClassSettings_
 }
 
-function resolveColumn(
-  className: string,
-  declaration: ColumnDeclaration,
-  entity: AnyClass,
-  warn: ((message: string) => void) | undefined,
-): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
-  const { property, options } = declaration
-  checkPropertyName(className, property)
-  if (options.version === true) return resolveVersionColumn(className, declaration)
-  if (options.version !== undefined && options.version !== false) {
-    throw BootError.badOption(`${className}.${property} has version: ${JSON.stringify(options.version)}; use version: true or leave it out.`)
-  }
-  const { type, designType } = resolveColumnType(className, declaration, entity)
-  const isObjectTrap = type === 'json' && designType === 'Object' && warn !== undefined
-  return {
-    property,
-    name: options.name ?? toSnakeCase(property),
-    type,
-    nullable: options.nullable ?? false,
-    unique: options.unique ?? false,
-    role: 'user',
-    designType,
-    objectTrap: isObjectTrap ? new ObjectTrap(className, property, warn) : undefined,
-  }
-}
-
-/** `@Column({ version: true }) version: number`: an integer, NOT NULL, never unique. */
-function resolveVersionColumn(className: string, declaration: ColumnDeclaration): Omit<ColumnMetadata, 'index' | 'uniqueIndexName'> {
-  const { property, options } = declaration
-  const designType: unknown = Reflect.getMetadata('design:type', declaration.prototype, property)
-  const isNumber = options.type === undefined ? designType === Number : options.type === 'integer'
-  if (!isNumber || options.nullable === true || options.unique === true) {
-    throw BootError.badOption(
-      `${className}.${property} is a version column: declare it as @Column({ version: true }) ${property}: number ` +
-        '(an integer, not nullable, not unique).',
-    )
-  }
-  return { property, name: options.name ?? toSnakeCase(property), type: 'integer', nullable: false, unique: false, role: 'version' }
-}
-
-function checkPropertyName(className: string, property: string): void {
-  if (RESERVED_PROPERTIES.has(property)) throw BootError.reservedProperty(className, property)
-  if (!isCamelCase(property)) throw BootError.badPropertyName(className, property)
-}
-
-/** The column type, and the design type's name when the type came from it (no `type` option). */
-function resolveColumnType(className: string, declaration: ColumnDeclaration, entity: AnyClass): { type: ColumnType; designType?: string } {
-  const { property, options, prototype } = declaration
-  if (options.type !== undefined) {
-    if (!COLUMN_TYPES.includes(options.type)) {
-      throw BootError.badOption(
-        `${className}.${property} has the unknown column type ${JSON.stringify(options.type)}; use one of ${COLUMN_TYPES.join(', ')}.`,
-      )
-    }
-    return { type: options.type }
-  }
-  const designType: unknown = Reflect.getMetadata('design:type', prototype, property)
-  if (designType === undefined) throw BootError.missingType(className, property)
-  const inferred = columnTypeFromDesignType(designType)
-  // Object covers interfaces and object literals, but also un-annotated initializers such as
-  // `count = 0`: ORM.md warns about that trap, and the issue settles Object -> json.
-  const typeName = typeof designType === 'function' ? designType.name : String(designType)
-  if (inferred) return { type: inferred, designType: typeName }
-  if (typeof designType === 'function' && designType.prototype instanceof entity) {
-    throw BootError.entityTypedColumn(className, property, typeName)
-  }
-  throw BootError.unsupportedDesignType(className, property, typeName)
-}
-
-/** Builds an index name that fits PostgreSQL's 63-byte identifier limit. */
-export function indexName(table: string, column: string, suffix: string): string {
-  const name = `${table}_${column}_${suffix}`
-  if (name.length <= MAX_IDENTIFIER_LENGTH) return name
-  let hash = 0
-  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
-  return `${name.slice(0, MAX_IDENTIFIER_LENGTH - 9)}_${hash.toString(36).padStart(8, '0').slice(0, 8)}`
-}

@@ -1,6 +1,4 @@
 import type { ColumnType, IdType } from './column-type.js'
-import type { ObjectTrap } from './object-trap.js'
-import type { RelationMetadata } from './relation-metadata.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
 export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'version' | 'user' | 'relation'
@@ -28,11 +26,18 @@ export interface ColumnMetadata {
    * undefined when the `type` option gave it (or for built-in columns).
    */
   readonly designType?: string
-  /** A json column typed by the design type Object: warns once when its first value is a number, string or boolean. */
-  readonly objectTrap?: ObjectTrap
+  /**
+   * A json column typed by the design type Object: warns once when its first value is a number, string
+   * or boolean (an `ObjectTrap`, typed by what the write path calls so that this module imports none).
+   */
+  readonly objectTrap?: { check(value: unknown): void }
 }
 
-/** @internal Everything the ORM knows about one registered class, resolved and validated at boot. */
+/**
+ * @internal Everything the ORM knows about one registered class, resolved and validated at boot, and
+ * frozen with its columns and relations once boot has linked them. It lives in one module with
+ * {@link RelationMetadata} because each refers to the other.
+ */
 export class EntityMetadata {
   readonly byProperty: ReadonlyMap<string, ColumnMetadata>
   readonly propertyNames: readonly string[]
@@ -57,8 +62,6 @@ export class EntityMetadata {
   readonly slotCount: number
   /** Relations whose values live outside the row: to-many and inverse views. */
   readonly collectionRelations: readonly RelationMetadata[]
-  /** Position in the order a flush inserts classes: referenced classes first. Set by the relation analyzer. */
-  insertRank = 0
 
   constructor(
     readonly ctor: abstract new (...args: never[]) => object,
@@ -96,5 +99,62 @@ export class EntityMetadata {
     const column = this.columns.find((candidate) => candidate.role === role)
     if (!column) throw new Error(`internal: ${this.className} has no ${role} column`)
     return column
+  }
+}
+
+/**
+ * @internal How a relation is stored: `toOne` is a foreign-key column on the owner's table, `toMany` a
+ * junction table, `inverse` a read-only view of another class's relation that points back here.
+ */
+export type RelationKind = 'toOne' | 'toMany' | 'inverse'
+
+/** @internal A junction table: one row per (owner, target) pair, both sides ON DELETE CASCADE. */
+export interface JunctionMetadata {
+  readonly tableName: string
+  readonly ownerColumn: string
+  readonly targetColumn: string
+  readonly ownerType: ColumnType
+  readonly targetType: ColumnType
+  /** The index on the target column; the primary key (owner, target) covers lookups by owner. */
+  readonly targetIndexName: string
+  readonly owner: EntityMetadata
+  readonly target: EntityMetadata
+}
+
+/**
+ * @internal One `@Relation()` property of a registered class, resolved at boot. The builder links
+ * `owner`, `target`, `junction` and `mirrored` once every class's metadata exists, then freezes it.
+ */
+export class RelationMetadata {
+  /** The class that declares the property. */
+  readonly owner!: EntityMetadata
+  /** The class the property points at. */
+  readonly target!: EntityMetadata
+  /** to-many: the junction table. */
+  readonly junction: JunctionMetadata | undefined = undefined
+  /** inverse: the relation on the target class this view reads. */
+  readonly mirrored: RelationMetadata | undefined = undefined
+
+  constructor(
+    readonly property: string,
+    readonly kind: RelationKind,
+    /** to-one: may be empty. Always false for to-many and inverse relations. */
+    readonly nullable: boolean,
+    /** Position of the value in the instance's value array (the column's index for to-one). */
+    readonly slot: number,
+    /** to-one: the foreign-key column. */
+    readonly column: ColumnMetadata | undefined,
+    readonly targetClass: abstract new (...args: never[]) => object,
+    readonly options: { readonly through?: string; readonly inverse?: string },
+  ) {}
+
+  /** A required to-one relation: its owner class is a dependent of its target class. */
+  get isDependency(): boolean {
+    return this.kind === 'toOne' && !this.nullable
+  }
+
+  /** How error messages and the graph name it: `Story.createdBy`. */
+  get path(): string {
+    return `${this.owner.className}.${this.property}`
   }
 }

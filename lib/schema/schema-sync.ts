@@ -1,15 +1,10 @@
 import type { Driver, SchemaSession } from '../dialect/dialect.js'
 import { BootError } from '../errors/boot-error.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
+import type { Logger } from '../util/logger.js'
 
-/** Where boot reports tables and columns that no class maps. */
-export interface Logger {
-  warn(message: string): void
-  /** Receives the error of a failed scheduled flush when `ORM.onError` is not set (`warn` does without it). */
-  error?(message: string): void
-  /** Receives the `logSql` lines (`warn` does without it). */
-  info?(message: string): void
-}
+// Logger moved to util/ (the session uses it and must not import schema); re-exported for existing importers.
+export type { Logger } from '../util/logger.js'
 
 /**
  * @internal Creates what is missing (tables, columns, unique indexes), never drops anything, and

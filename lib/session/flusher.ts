@@ -6,11 +6,13 @@ import { explainFlushFailure, isExplainable } from './flush-failures.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { changesUpdatedAt, loadedVersion, planWrites, type TakenWork, type WritePlan } from './write-planner.js'
+import { changesUpdatedAt, loadedVersion, planWrites, type InsertOrder, type TakenWork, type WritePlan } from './write-planner.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {
   readonly dialect: Dialect
+  /** Ranks the classes for insertion: the dependents graph. */
+  readonly graph: InsertOrder
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
   toOrmError(error: unknown): OrmError
@@ -52,7 +54,7 @@ async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: bo
   let result: WriteResult
   try {
     for (const entity of taken.inserts) adoptOwnFields(entity, entity[STATE], context.wrapCollection)
-    plan = planWrites(context.dialect, taken, now)
+    plan = planWrites(context.dialect, context.graph, taken, now)
     result = await work.connection.write(plan.ops)
   } catch (error) {
     if (error instanceof RowsMissed && plan) {

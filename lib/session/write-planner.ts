@@ -1,24 +1,21 @@
-import { PendingId, type Dialect, type LinkOp, type UpdateOp, type WriteOp } from '../dialect/dialect.js'
+import type { Dialect, UpdateOp, WriteOp } from '../dialect/dialect.js'
 import type { PendingInstance } from '../errors/pending-instance.js'
 import { ValidationError } from '../errors/validation-error.js'
-import { EXPECTED_VALUE, isWritableValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { requiredSoftDeletableParents, type JunctionMetadata, type RelationMetadata } from '../metadata/relation-metadata.js'
-import { DETACHED, MANAGED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
-import { Reference, isStateful } from '../state/reference.js'
+import { requiredSoftDeletableParents } from '../metadata/relation-metadata.js'
+import { STATE, type Stateful } from '../state/entity-state.js'
+import { JunctionPlanner, type MembershipChange } from './junction-planner.js'
+import { RowEncoder, loadedVersion } from './row-encoder.js'
+
+// Moved to their own modules; re-exported for the flusher and the explanations of failed flushes.
+export { describeRow } from './describe-row.js'
+export { loadedVersion } from './row-encoder.js'
 
 /** @internal The instances and dirty slots a flush took out of a unit of work. */
 export interface TakenWork {
   readonly inserts: Stateful[]
   readonly updates: Stateful[]
   readonly updatedSlots: Set<number>[]
-}
-
-/** @internal The members a to-many relation holds once the write commits. */
-export interface MembershipChange {
-  readonly entity: Stateful
-  readonly slot: number
-  readonly items: readonly Stateful[]
 }
 
 /** @internal What a flush sends, and what it must apply to memory once the write commits. */
@@ -35,15 +32,15 @@ export interface WritePlan {
   readonly touched: ReadonlySet<EntityMetadata>
 }
 
-interface Position {
-  readonly op: number
-  readonly row: number
+/** @internal The order a write inserts classes in (referenced classes first), as the dependents graph ranks them. */
+export interface InsertOrder {
+  insertRank(meta: EntityMetadata): number
 }
 
-interface JunctionChanges {
-  readonly unlinkAll: unknown[][]
-  readonly unlink: unknown[][]
-  readonly link: unknown[][]
+/** The UPDATE of one class and column set, and the persisted instances it writes, row by row. */
+interface UpdateGroup {
+  readonly op: UpdateOp
+  readonly entities: Stateful[]
 }
 
 /**
@@ -52,66 +49,54 @@ interface JunctionChanges {
  * and column set, then junction changes. A reference to a row inserted by the same write is a
  * {@link PendingId} that the driver fills in from that insert's generated ids.
  */
-export function planWrites(dialect: Dialect, taken: TakenWork, now: Date): WritePlan {
-  return new WritePlanner(dialect, now).plan(taken)
+export function planWrites(dialect: Dialect, order: InsertOrder, taken: TakenWork, now: Date): WritePlan {
+  return new WritePlanner(new RowEncoder(dialect, now), order).plan(taken)
 }
 
 class WritePlanner {
   readonly #ops: WriteOp[] = []
-  readonly #positions = new Map<Stateful, Position>()
-  readonly #fixups = new Map<ColumnMetadata, UpdateOp>()
-  readonly #junctions = new Map<JunctionMetadata, JunctionChanges>()
-  readonly #memberships: MembershipChange[] = []
+  readonly #junctions: JunctionPlanner
   readonly #touched = new Set<EntityMetadata>()
   readonly #updatedBy = new Map<number, Stateful[]>()
   readonly #versioned: Stateful[] = []
-  /** Set when the row being encoded got a PendingId cell. */
-  #hasPendingIds = false
 
   constructor(
-    readonly dialect: Dialect,
-    readonly now: Date,
-  ) {}
+    readonly encoder: RowEncoder,
+    readonly order: InsertOrder,
+  ) {
+    this.#junctions = new JunctionPlanner(encoder)
+  }
 
   plan(taken: TakenWork): WritePlan {
-    const insertGroups = [...groupByClass(taken.inserts)].sort(([a], [b]) => a.insertRank - b.insertRank)
-    insertGroups.forEach(([, entities], op) => entities.forEach((entity, row) => this.#positions.set(entity, { op, row })))
+    const { order } = this
+    const insertGroups = [...groupByClass(taken.inserts)].sort(([a], [b]) => order.insertRank(a) - order.insertRank(b))
+    const { positions } = this.encoder
+    insertGroups.forEach(([, entities], op) => entities.forEach((entity, row) => positions.set(entity, { op, row })))
     insertGroups.forEach(([meta, entities], op) => this.#planInsert(meta, entities, op))
-    this.#ops.push(...this.#fixups.values())
+    this.#ops.push(...this.encoder.fixups.values())
     this.#planUpdates(taken)
-    for (const [junction, changes] of this.#junctions) {
-      this.#touched.add(junction.owner)
-      for (const kind of ['unlinkAll', 'unlink', 'link'] as const) {
-        const rows = changes[kind]
-        if (rows.length > 0) {
-          this.#ops.push({ kind, junction, rows, hasPendingIds: rows.some((row) => row.some((cell) => cell instanceof PendingId)) } satisfies LinkOp)
-        }
-      }
-    }
-    return { ops: this.#ops, insertGroups, updatedBy: this.#updatedBy, versioned: this.#versioned, memberships: this.#memberships, touched: this.#touched }
+    this.#junctions.appendOps(this.#ops, this.#touched)
+    const memberships = this.#junctions.memberships
+    return { ops: this.#ops, insertGroups, updatedBy: this.#updatedBy, versioned: this.#versioned, memberships, touched: this.#touched }
   }
 
   #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
-    this.#hasPendingIds = false
+    const { encoder } = this
+    encoder.hasPendingIds = false
     const rows = entities.map((entity, row) => {
       try {
-        return this.#encodeRow(entity[STATE], meta.insertColumns, { op, row })
+        return encoder.encodeRow(entity[STATE], meta.insertColumns, { op, row })
       } catch (error) {
         throw aboutInstance(error, entity)
       }
     })
-    this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: this.#hasPendingIds })
+    this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: encoder.hasPendingIds })
     this.#touched.add(meta)
     for (const relation of meta.collectionRelations) {
       if (relation.kind !== 'toMany') continue
       for (const entity of entities) {
         try {
-          const state = entity[STATE]
-          const items = this.#members(state, relation)
-          const changes = this.#changesFor(relation)
-          const owner = this.#idCell(entity, AFTER_INSERTS, state, relation)
-          for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
-          this.#memberships.push({ entity, slot: relation.slot, items })
+          this.#junctions.planInserted(entity, entity[STATE], relation)
         } catch (error) {
           throw aboutInstance(error, entity)
         }
@@ -125,7 +110,7 @@ class WritePlanner {
    * row too, and a versioned row also requires and increments its version.
    */
   #planUpdates(taken: TakenWork): void {
-    const groups = new Map<string, { op: UpdateOp; entities: Stateful[] }>()
+    const groups = new Map<string, UpdateGroup>()
     taken.updates.forEach((entity, i) => {
       try {
         this.#planUpdate(groups, entity, taken.updatedSlots[i] as Set<number>)
@@ -133,7 +118,8 @@ class WritePlanner {
         throw aboutInstance(error, entity)
       }
     })
-    const ordered = [...groups.values()].sort((a, b) => a.op.meta.insertRank - b.op.meta.insertRank)
+    const { order } = this
+    const ordered = [...groups.values()].sort((a, b) => order.insertRank(a.op.meta) - order.insertRank(b.op.meta))
     for (const { op, entities } of ordered) {
       this.#updatedBy.set(this.#ops.length, entities)
       this.#ops.push(op)
@@ -141,7 +127,7 @@ class WritePlanner {
   }
 
   /** Adds one persisted instance's changes to the UPDATE of its class and column set. */
-  #planUpdate(groups: Map<string, { op: UpdateOp; entities: Stateful[] }>, entity: Stateful, dirty: Set<number>): void {
+  #planUpdate(groups: Map<string, UpdateGroup>, entity: Stateful, dirty: Set<number>): void {
     const state = entity[STATE]
     const { meta } = state
     const slots = [...dirty].sort((a, b) => a - b)
@@ -150,7 +136,7 @@ class WritePlanner {
     for (const slot of slots) {
       const relation = meta.relationAtSlot[slot]
       if (slot >= meta.columns.length && relation?.kind === 'toMany') {
-        this.#planMembership(entity, state, relation)
+        this.#junctions.planChanged(entity, state, relation)
         hasMembership = true
       }
     }
@@ -169,153 +155,17 @@ class WritePlanner {
       groups.set(key, group)
       this.#touched.add(meta)
     }
-    this.#hasPendingIds = false
-    const row = this.#encodeRow(state, group.op.columns, undefined)
-    row.push(this.dialect.encode(meta.idColumn.type, state.values[0]))
+    const { encoder } = this
+    encoder.hasPendingIds = false
+    const row = encoder.encodeRow(state, group.op.columns, undefined)
+    row.push(encoder.dialect.encode(meta.idColumn.type, state.values[0]))
     if (meta.versionColumn) {
-      row.push(this.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
+      row.push(encoder.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
       this.#versioned.push(entity)
     }
     group.op.rows.push(row)
     group.entities.push(entity)
-    if (this.#hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
-  }
-
-  /** Junction changes for a persisted instance's to-many relation: a diff against the persisted members. */
-  #planMembership(entity: Stateful, state: EntityState, relation: RelationMetadata): void {
-    const items = this.#members(state, relation)
-    const changes = this.#changesFor(relation)
-    const owner = this.dialect.encode(state.meta.idColumn.type, state.values[0])
-    const persisted = state.members?.[relation.slot]
-    if (persisted === undefined) {
-      // Assigned without ever being loaded: the old members are unknown, so all are replaced.
-      changes.unlinkAll.push([owner])
-      for (const item of items) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
-    } else {
-      const before = new Set(persisted)
-      const now = new Set(items)
-      for (const item of items) if (!before.has(item)) changes.link.push([owner, this.#idCell(item, AFTER_INSERTS, state, relation)])
-      for (const item of persisted) {
-        // A member deleted since: its junction rows went with it.
-        if (!now.has(item) && item[STATE].status === MANAGED) {
-          changes.unlink.push([owner, this.dialect.encode(item[STATE].meta.idColumn.type, item[STATE].values[0])])
-        }
-      }
-    }
-    this.#memberships.push({ entity, slot: relation.slot, items })
-  }
-
-  #changesFor(relation: RelationMetadata): JunctionChanges {
-    const junction = relation.junction as JunctionMetadata
-    let changes = this.#junctions.get(junction)
-    if (!changes) this.#junctions.set(junction, (changes = { unlinkAll: [], unlink: [], link: [] }))
-    return changes
-  }
-
-  /** The validated, de-duplicated members of a to-many relation. */
-  #members(state: EntityState, relation: RelationMetadata): Stateful[] {
-    const value = state.values[relation.slot]
-    if (value === undefined || value === null) return []
-    if (!Array.isArray(value)) {
-      throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}`, `an array of ${relation.target.className}`, value)
-    }
-    const items = new Set<Stateful>()
-    value.forEach((item: unknown, i) => {
-      if (!isStateful(item) || item[STATE].meta !== relation.target) {
-        throw ValidationError.wrongType(`${relation.path}[${i}] on ${describeRow(state)}`, `a ${relation.target.className} instance`, item)
-      }
-      if (item[STATE].status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(state), describeRow(item[STATE]))
-      items.add(item)
-    })
-    return [...items]
-  }
-
-  /**
-   * The id of `target` as a cell of a row written by op `forOp`: its id, or a PendingId when it is
-   * inserted by an earlier op of this write.
-   */
-  #idCell(target: Stateful, forOp: number, source: EntityState, relation: RelationMetadata): unknown {
-    const state = target[STATE]
-    if (state.status === MANAGED) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
-    if (state.status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(source), describeRow(state))
-    const position = this.#positions.get(target)
-    if (!position) throw ValidationError.unsavedTarget(relation.path, describeRow(source), state.meta.className)
-    if (!state.meta.isIdGenerated) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
-    if (position.op >= forOp) throw new Error(`internal: ${relation.path} references a row inserted later in the same write`)
-    this.#hasPendingIds = true
-    return new PendingId(position.op, position.row, state.meta.idColumn.type)
-  }
-
-  #encodeRow(state: EntityState, columns: readonly ColumnMetadata[], inserting: Position | undefined): unknown[] {
-    const { dialect } = this
-    const row = new Array<unknown>(columns.length)
-    for (let c = 0; c < columns.length; c++) {
-      const column = columns[c] as ColumnMetadata
-      if (column.role === 'createdAt' || column.role === 'updatedAt') {
-        row[c] = dialect.encode('date', this.now)
-        continue
-      }
-      if (column.role === 'version') {
-        row[c] = dialect.encode('integer', inserting ? 1 : loadedVersion(state, column) + 1)
-        continue
-      }
-      const value = state.values[column.index]
-      if (value === undefined || value === null) {
-        if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(state))
-        row[c] = null
-        continue
-      }
-      if (column.role === 'relation') {
-        row[c] = this.#referenceCell(state, column, value, inserting)
-        continue
-      }
-      const wrongType = (): ValidationError =>
-        ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
-      if (!isWritableValue(column.type, value)) throw wrongType()
-            if (column.type === 'json' && column.objectTrap !== undefined) column.objectTrap.check(value)
-      try {
-        row[c] = dialect.encode(column.type, value)
-      } catch {
-        // JSON.stringify throws on cycles and nested bigints: still a value of the wrong shape.
-        throw wrongType()
-      }
-    }
-    return row
-  }
-
-  #referenceCell(state: EntityState, column: ColumnMetadata, value: unknown, inserting: Position | undefined): unknown {
-    const relation = state.meta.relationAtSlot[column.index] as RelationMetadata
-    if (value instanceof Reference) return this.dialect.encode(column.type, value.id)
-    if (!isStateful(value) || value[STATE].meta !== relation.target) {
-      const hint = value instanceof Promise ? ' (a promise: await the relation before assigning it)' : ''
-      throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}${hint}`, `a ${relation.target.className} instance`, value)
-    }
-    const position = value[STATE].status === MANAGED ? undefined : this.#positions.get(value)
-    if (inserting && position && isWrittenLater(position, inserting, value[STATE].meta.isIdGenerated)) {
-      // Only an optional reference can wait for its target: required ones follow the insert order.
-      if (!column.nullable) throw new Error(`internal: ${relation.path} requires a row inserted later in the same write`)
-      this.#fixup(state, column, value, inserting)
-      return null
-    }
-    return this.#idCell(value, inserting ? inserting.op : AFTER_INSERTS, state, relation)
-  }
-
-  /** Records an UPDATE that sets the reference once both rows exist. */
-  #fixup(source: EntityState, column: ColumnMetadata, target: Stateful, position: Position): void {
-    let op = this.#fixups.get(column)
-    if (!op) {
-      op = { kind: 'update', meta: source.meta, columns: [column], rows: [], hasPendingIds: true }
-      this.#fixups.set(column, op)
-    }
-    const targetState = target[STATE]
-    const targetPosition = this.#positions.get(target) as Position
-    const targetCell = targetState.meta.isIdGenerated
-      ? new PendingId(targetPosition.op, targetPosition.row, targetState.meta.idColumn.type)
-      : this.dialect.encode(targetState.meta.idColumn.type, targetState.values[0])
-    const sourceCell = source.meta.isIdGenerated
-      ? new PendingId(position.op, position.row, source.meta.idColumn.type)
-      : this.dialect.encode(source.meta.idColumn.type, source.values[0])
-    op.rows.push([targetCell, sourceCell])
+    if (encoder.hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
   }
 }
 
@@ -329,40 +179,6 @@ export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number
     if (column && column.role !== 'deletedAt') return true
   }
   return false
-}
-
-/** @internal The version this process loaded; NULL (a version column added to a table with rows) counts as 0. */
-export function loadedVersion(state: EntityState, column: ColumnMetadata): number {
-  return (state.values[column.index] as number | undefined) ?? 0
-}
-
-/** Ops after every insert of the write (updates, junction changes) may reference any inserted row. */
-const AFTER_INSERTS = Number.POSITIVE_INFINITY
-
-/**
- * Whether the target's row is not yet written when the source's row is. Rows of one insert are
- * checked at the end of its statement, so an earlier row of the same op is fine, unless its id is
- * generated by that very statement.
- */
-function isWrittenLater(target: Position, source: Position, isIdGenerated: boolean): boolean {
-  if (target.op !== source.op) return target.op > source.op
-  return isIdGenerated || target.row >= source.row
-}
-
-/**
- * @internal How messages name a row: `Story #4`, or a new one by its first set values,
- * `a new Story (title: "Hello")`, so that the instance a flush error is about can be told apart.
- */
-export function describeRow(state: EntityState): string {
-  const row = state.meta.describeRow(state.values[0])
-  if (state.values[0] !== undefined) return row
-  const shown: string[] = []
-  for (const column of state.meta.columns) {
-    const value = state.values[column.index]
-    if (column.role !== 'user' || value === undefined || shown.length === 3) continue
-    shown.push(`${column.property}: ${typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value) : typeof value === 'object' && value !== null ? '…' : String(value)}`)
-  }
-  return shown.length > 0 ? `${row} (${shown.join(', ')})` : row
 }
 
 /**
