@@ -1,7 +1,6 @@
 import { BootError } from '../errors/boot-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import type { RelationMetadata } from '../metadata/relation-metadata.js'
 
 /** One edge of the graph: instances of `dependent` hold a required `property` pointing at `target`. */
 export interface DependentsEdge {

@@ -1,10 +1,8 @@
-import type { ColumnMetadata, EntityMetadata } from './entity-metadata.js'
-import type { JunctionMetadata } from './relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from './entity-metadata.js'
 
-/** @internal The booted classes, looked up by constructor, class name, table or index name. */
+/** @internal The booted classes, looked up by constructor, table or index name. */
 export class MetadataRegistry {
   readonly #byCtor = new Map<object, EntityMetadata>()
-  readonly #byClassName = new Map<string, EntityMetadata>()
   readonly #byTable = new Map<string, EntityMetadata>()
   readonly #byIndexName = new Map<string, [EntityMetadata, ColumnMetadata]>()
   /** The junction tables of every to-many relation. */
@@ -14,7 +12,6 @@ export class MetadataRegistry {
     this.junctions = entities.flatMap((meta) => meta.relations.flatMap((relation) => (relation.junction ? [relation.junction] : [])))
     for (const meta of entities) {
       this.#byCtor.set(meta.ctor, meta)
-      this.#byClassName.set(meta.className, meta)
       this.#byTable.set(meta.tableName, meta)
       for (const column of meta.columns) {
         if (column.uniqueIndexName) this.#byIndexName.set(column.uniqueIndexName, [meta, column])
@@ -24,14 +21,6 @@ export class MetadataRegistry {
 
   forClass(ctor: object): EntityMetadata | undefined {
     return this.#byCtor.get(ctor)
-  }
-
-  forClassName(name: string): EntityMetadata | undefined {
-    return this.#byClassName.get(name)
-  }
-
-  forTable(table: string): EntityMetadata | undefined {
-    return this.#byTable.get(table)
   }
 
   /** Whether a table belongs to a booted class or to one of their junction tables. */
