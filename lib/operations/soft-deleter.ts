@@ -38,7 +38,7 @@ export async function softDeleteInstance(host: SoftDeleteHost, entity: Stateful,
   await settlingMiss(host, entity, () =>
     inTransaction(host, async (connection) => {
       const ids = await writeRoot(host, statements, connection, entity, 'softDelete', stamp)
-      await cascadeSoftDelete(host, statements, connection, state.meta, ids, stamp)
+      await cascadeSoftDelete({ host, statements, connection }, state.meta, ids, stamp)
     }),
   )
 }
@@ -66,7 +66,7 @@ export async function restoreInstance(
         await checkParents(host, statements, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
         await writeRoot(host, statements, connection, entity, 'restore', undefined)
         // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
-        if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore(host, statements, connection, meta, [id], stamp)
+        if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore({ host, statements, connection }, meta, [id], stamp)
       }),
     )
   } catch (error) {
