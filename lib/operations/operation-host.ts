@@ -14,7 +14,9 @@ import type { IdentityMap } from '../state/identity-map.js'
 
 /**
  * What the memory side of deletes (detaching deleted instances, following soft deletes, settling a missed
- * row) asks of its host, as those functions declare it. They are handed the operation's host as it is.
+ * row) asks of its host, read from those functions' own signatures, since they are handed the operation's
+ * host as it is. While they still take the whole Runtime this is the Runtime; it narrows by itself as soon
+ * as they declare narrow hosts of their own.
  */
 type MemorySideHost = Parameters<typeof applyHardDelete>[0] &
   Parameters<typeof applySoftDeleteState>[0] &
