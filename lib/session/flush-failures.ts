@@ -5,7 +5,7 @@ import type { PendingInstance } from '../errors/pending-instance.js'
 import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { RelationMetadata } from '../metadata/relation-metadata.js'
-import { ParamList } from '../query/query-compiler.js'
+import { LookupCompiler } from '../query/lookup-compiler.js'
 import { MANAGED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { Reference, isStateful } from '../state/reference.js'
 import { describeRow, type TakenWork } from './write-planner.js'
@@ -133,15 +133,9 @@ async function readHolders(
 ): Promise<Map<string, string[]>> {
   const values = new Map<string, unknown>()
   for (const candidate of candidates) values.set(candidate.key, candidate.value)
-  const q = (name: string): string => dialect.quote(name)
-  const params = new ParamList(dialect)
-  const encoded = [...values.values()].map((value) => dialect.encode(column.type, value))
-  const live = meta.deletedAtColumn ? ` AND ${q(meta.deletedAtColumn.name)} IS NULL` : ''
-  const text =
-    `SELECT ${q(meta.idColumn.name)}, ${q(column.name)} FROM ${q(meta.tableName)} ` +
-    `WHERE ${dialect.inList(q(column.name), column.type, encoded, params.bind)}${live}`
+  const query = new LookupCompiler(dialect).selectHolders(meta, column, [...values.values()])
   const holders = new Map<string, string[]>()
-  for (const [rawId, rawValue] of await connection.select(text, params.values, meta.needsSafeIntegers)) {
+  for (const [rawId, rawValue] of await connection.select(query.text, query.params, meta.needsSafeIntegers)) {
     const key = keyOf(dialect.encode(column.type, dialect.decode(column.type, rawValue)))
     const idKey = keyOf(dialect.encode(meta.idColumn.type, dialect.decode(meta.idColumn.type, rawId)))
     const ids = holders.get(key)
@@ -226,12 +220,9 @@ function writtenReferences(dialect: Dialect, taken: TakenWork): WrittenReference
 /** Which of these ids of `meta` have a row (soft-deleted or not), as keys. */
 async function readExistingIds(dialect: Dialect, connection: Connection, meta: EntityMetadata, ids: readonly unknown[]): Promise<Set<string>> {
   const idColumn = meta.idColumn
-  const params = new ParamList(dialect)
-  const q = (name: string): string => dialect.quote(name)
-  const encoded = ids.map((id) => dialect.encode(idColumn.type, id))
-  const text = `SELECT ${q(idColumn.name)} FROM ${q(meta.tableName)} WHERE ${dialect.inList(q(idColumn.name), idColumn.type, encoded, params.bind)}`
+  const query = new LookupCompiler(dialect).selectExistingIds(meta, ids)
   const existing = new Set<string>()
-  for (const [raw] of await connection.select(text, params.values, meta.needsSafeIntegers)) {
+  for (const [raw] of await connection.select(query.text, query.params, meta.needsSafeIntegers)) {
     existing.add(keyOf(dialect.encode(idColumn.type, dialect.decode(idColumn.type, raw))))
   }
   return existing

@@ -1,0 +1,48 @@
+import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
+import { ValidationError } from '../errors/validation-error.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import { compileBeforeFlush } from '../query/compile-before-flush.js'
+import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
+import { runDeletedAtUpdate } from './deleted-at-update.js'
+import type { SoftDeleteHost } from './operation-host.js'
+
+/** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
+export async function softDeleteWhere(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
+  return bulk(host, ctor, options, 'softDelete')
+}
+
+/** @internal `Class.restore({ where })`: one UPDATE of the soft-deleted rows that match. */
+export async function restoreWhere(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
+  return bulk(host, ctor, options, 'restore')
+}
+
+/** @internal The metadata of a class that `method` needs to be soft-deletable. */
+export function softDeletableMeta(host: SoftDeleteHost, ctor: object & { name: string }, method: string): EntityMetadata {
+  const meta = host.metadataFor(ctor, ctor.name)
+  if (!meta.deletedAtColumn) {
+    throw ValidationError.badOption(`${meta.className}.${method}(): ${meta.className} does not extend SoftDel or SoftDelUuid.`)
+  }
+  return meta
+}
+
+async function bulk(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined, mode: DeletedAtChange): Promise<number> {
+  host.enter()
+  const meta = softDeletableMeta(host, ctor, mode)
+  if (options?.where === undefined) {
+    throw ValidationError.badOption(`${meta.className}.${mode}() needs { where }; pass { where: {} } for every row.`)
+  }
+  const where = options.where
+  compileBeforeFlush(() => host.compiler.count(meta, where, 'all')) // checks the where before anything runs
+  return host.afterFlush(async (connection) => {
+    const stamp = mode === 'softDelete' ? host.nextDeletionStamp() : undefined
+    try {
+      // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
+      const query = new SoftDeleteCompiler(host.compiler).updateWhere(meta, mode, where, stamp)
+      const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp)
+      return ids.length
+    } catch (error) {
+      const typed = host.toOrmError(error)
+      throw typed instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(typed, `restore the matching ${meta.className} rows`) : typed
+    }
+  })
+}

@@ -1,0 +1,14 @@
+import { UnsavedInstanceInWhere, type CompiledQuery } from './query-compiler.js'
+
+/**
+ * @internal Compiles a query before the flush that precedes it, so that a bad query changes nothing; a where
+ * naming a not-yet-inserted instance is compiled again after the flush gave it an id.
+ */
+export function compileBeforeFlush(compile: () => CompiledQuery): CompiledQuery | undefined {
+  try {
+    return compile()
+  } catch (error) {
+    if (error instanceof UnsavedInstanceInWhere) return undefined
+    throw error
+  }
+}

@@ -1,0 +1,39 @@
+import type { Dialect } from '../dialect/dialect.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import { ParamList, type CompiledQuery } from './query-compiler.js'
+
+/**
+ * @internal Builds the lookups that trace a failed flush's constraint violation back to its rows: which rows
+ * hold some values of a unique column, and which ids still have a row. Each binds its list as one parameter.
+ */
+export class LookupCompiler {
+  constructor(readonly dialect: Dialect) {}
+
+  /** The id and `column` of the rows whose `column` holds one of `values` (live rows only, for a soft-deletable class). */
+  selectHolders(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[]): CompiledQuery {
+    const params = new ParamList(this.dialect)
+    const name = this.#quote(column.name)
+    const live = meta.deletedAtColumn ? ` AND ${this.#quote(meta.deletedAtColumn.name)} IS NULL` : ''
+    const text =
+      `SELECT ${this.#quote(meta.idColumn.name)}, ${name} FROM ${this.#quote(meta.tableName)} ` +
+      `WHERE ${this.#inList(name, column, values, params)}${live}`
+    return { text, params: params.values }
+  }
+
+  /** The ids among `ids` that have a row of `meta` (soft-deleted or not). */
+  selectExistingIds(meta: EntityMetadata, ids: readonly unknown[]): CompiledQuery {
+    const params = new ParamList(this.dialect)
+    const id = this.#quote(meta.idColumn.name)
+    const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)} WHERE ${this.#inList(id, meta.idColumn, ids, params)}`
+    return { text, params: params.values }
+  }
+
+  #inList(sql: string, column: ColumnMetadata, values: readonly unknown[], params: ParamList): string {
+    const encoded = values.map((value) => this.dialect.encode(column.type, value))
+    return this.dialect.inList(sql, column.type, encoded, params.bind)
+  }
+
+  #quote(name: string): string {
+    return this.dialect.quote(name)
+  }
+}

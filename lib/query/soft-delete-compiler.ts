@@ -1,0 +1,172 @@
+import { liveParentsSql, type Dialect } from '../dialect/dialect.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import { callWhereSql } from './call-where.js'
+import { ParamList, type CompiledQuery, type QueryCompiler } from './query-compiler.js'
+
+/** @internal What an UPDATE of deleted_at does: soft-delete live rows, or restore soft-deleted ones. */
+export type DeletedAtChange = 'softDelete' | 'restore'
+
+/**
+ * @internal Builds the statements of the explicit soft-delete API: the UPDATEs of deleted_at (one instance,
+ * a where, a cascade level, a restore), the lookups of a restore's parent check and of a cascade, and purge.
+ * Every UPDATE returns the ids it hit, then the new version of a versioned class.
+ */
+export class SoftDeleteCompiler {
+  readonly #dialect: Dialect
+
+  constructor(readonly query: QueryCompiler) {
+    this.#dialect = query.dialect
+  }
+
+  /**
+   * The UPDATE of one instance's own row, which must hit it: soft-deleted (or live, for a restore), and at
+   * `loadedVersion` for a versioned class.
+   */
+  updateRow(meta: EntityMetadata, change: DeletedAtChange, id: unknown, loadedVersion: number | undefined, stamp: Date | undefined): CompiledQuery {
+    const version = meta.versionColumn
+    return this.#updateDeletedAt(meta, change, stamp, (params) => {
+      const byId = this.#byIds(meta, [id], params)
+      if (!version) return byId
+      return `${byId} AND COALESCE(${this.#quote(version.name)}, 0) = ${params.bind(this.#dialect.encode('integer', loadedVersion))}`
+    })
+  }
+
+  /**
+   * `Class.softDelete({ where })` (with `stamp`) or `Class.restore({ where })`; a restore skips the rows
+   * whose required soft-deletable parent stays soft-deleted.
+   */
+  updateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object, stamp: Date | undefined): CompiledQuery {
+    const guard = change === 'restore' ? this.#liveParents(meta) : []
+    return this.#updateDeletedAt(meta, change, stamp, (params) => callWhereSql(this.query, meta, where, params, change), guard)
+  }
+
+  /** Restores the rows with these ids, whatever their deletion time (a restore's ancestors). */
+  restoreByIds(meta: EntityMetadata, ids: readonly unknown[]): CompiledQuery {
+    return this.#updateDeletedAt(meta, 'restore', undefined, (params) => this.#byIds(meta, ids, params))
+  }
+
+  /** One level of a cascade: soft-deletes, with `stamp`, the live rows of `owner` that point at the ids. */
+  cascadeSoftDelete(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date): CompiledQuery {
+    return this.#updateDeletedAt(owner, 'softDelete', stamp, (params) => this.#referencesSql(relations, ids, params))
+  }
+
+  /**
+   * One level of a cascade's restore: the rows of `owner` that point at the ids, deleted within the
+   * millisecond of `stamp`, whose every required soft-deletable parent is live.
+   */
+  cascadeRestore(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date): CompiledQuery {
+    return this.#updateDeletedAt(owner, 'restore', stamp, (params) => this.#referencesSql(relations, ids, params), this.#liveParents(owner))
+  }
+
+  /** The ids of the rows of `owner` that point at the ids through any of `relations`, soft-deleted or not. */
+  selectReferencingIds(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[]): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    const text = `SELECT ${this.#quote(owner.idColumn.name)} FROM ${this.#quote(owner.tableName)} WHERE ${this.#referencesSql(relations, ids, params)}`
+    return { text, params: params.values }
+  }
+
+  /** A row's references through `relations` (its required soft-deletable parents), in that order. */
+  selectParentIds(meta: EntityMetadata, relations: readonly RelationMetadata[], id: unknown): CompiledQuery {
+    const columns = relations.map((relation) => this.#quote((relation.column as ColumnMetadata).name)).join(', ')
+    return this.#selectById(meta, columns, id)
+  }
+
+  /** A row's deleted_at: whether a parent is soft-deleted. */
+  selectDeletedAt(meta: EntityMetadata, id: unknown): CompiledQuery {
+    return this.#selectById(meta, this.#quote((meta.deletedAtColumn as ColumnMetadata).name), id)
+  }
+
+  /**
+   * `Class.purgeDeleted({ olderThan })`: the DELETE of the rows soft-deleted before `olderThan` that no
+   * row of `dependencies` references (soft-deleted dependents included), returning their ids.
+   */
+  purge(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    const id = this.#quote(meta.idColumn.name)
+    const free: string[] = []
+    const old = this.#deletedBefore(meta, olderThan, params)
+    for (const [owner, relations] of dependencies) {
+      for (const relation of relations) {
+        const fk = this.#quote((relation.column as ColumnMetadata).name)
+        free.push(`${id} NOT IN (SELECT ${fk} FROM ${this.#quote(owner.tableName)} WHERE ${fk} IS NOT NULL)`)
+      }
+    }
+    return { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${[old, ...free].join(' AND ')} RETURNING ${id}`, params: params.values }
+  }
+
+  /** How many rows soft-deleted before `olderThan` are left after a purge: those dependents kept. */
+  countPurgeBlocked(meta: EntityMetadata, olderThan: Date): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    const text = `SELECT COUNT(*) FROM ${this.#quote(meta.tableName)} WHERE ${this.#deletedBefore(meta, olderThan, params)}`
+    return { text, params: params.values }
+  }
+
+  /**
+   * One UPDATE of deleted_at over the rows matching the condition: live rows get `stamp` (soft delete), or
+   * soft-deleted rows are restored (those deleted within the millisecond of `stamp` when given: PostgreSQL
+   * keeps microseconds that a JavaScript Date drops). Every update of a versioned row increments its
+   * version, soft delete and restore included.
+   */
+  #updateDeletedAt(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    stamp: Date | undefined,
+    buildCondition: (params: ParamList) => string,
+    guard: readonly string[] = [],
+  ): CompiledQuery {
+    const dialect = this.#dialect
+    const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
+    // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
+    const params = new ParamList(dialect)
+    let set = change === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
+    const version = meta.versionColumn && this.#quote(meta.versionColumn.name)
+    if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
+    const condition = buildCondition(params)
+    const conditions = condition ? [`(${condition})`] : []
+    if (change === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
+    else if (stamp) {
+      const from = params.bind(dialect.encode('date', stamp))
+      const to = params.bind(dialect.encode('date', new Date(stamp.getTime() + 1)))
+      conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
+    } else conditions.push(`${deletedAt} IS NOT NULL`)
+    conditions.push(...guard)
+    const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
+    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING ${returning}`
+    return { text, params: params.values }
+  }
+
+  #selectById(meta: EntityMetadata, columns: string, id: unknown): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    const match = `${this.#quote(meta.idColumn.name)} = ${params.bind(this.#dialect.encode(meta.idColumn.type, id))}`
+    return { text: `SELECT ${columns} FROM ${this.#quote(meta.tableName)} WHERE ${match}`, params: params.values }
+  }
+
+  #byIds(meta: EntityMetadata, ids: readonly unknown[], params: ParamList): string {
+    return this.query.inIds(this.#quote(meta.idColumn.name), meta.idColumn.type, ids, params)
+  }
+
+  /** "This row points at one of the ids" through any of the (to-one) `relations`. */
+  #referencesSql(relations: readonly RelationMetadata[], ids: readonly unknown[], params: ParamList): string {
+    return relations
+      .map((relation) => {
+        const column = relation.column as ColumnMetadata
+        return this.query.inIds(this.#quote(column.name), column.type, ids, params)
+      })
+      .join(' OR ')
+  }
+
+  /** Conditions that every required parent of a row of `meta` that can be soft-deleted is live. */
+  #liveParents(meta: EntityMetadata): string[] {
+    return liveParentsSql(meta, (name) => this.#quote(name))
+  }
+
+  #deletedBefore(meta: EntityMetadata, olderThan: Date, params: ParamList): string {
+    const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
+    return `${deletedAt} IS NOT NULL AND ${deletedAt} < ${params.bind(this.#dialect.encode('date', olderThan))}`
+  }
+
+  #quote(name: string): string {
+    return this.#dialect.quote(name)
+  }
+}
