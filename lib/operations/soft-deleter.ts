@@ -8,8 +8,10 @@ import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata
 import { requiredSoftDeletableParents, type RelationMetadata } from '../metadata/relation-metadata.js'
 import { ParamList } from '../query/query-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
-import { compileBeforeFlush, type Runtime } from '../session/runtime.js'
-import { applyHardDelete, applySoftDeleteState } from '../session/applied-deletes.js'
+import type { Runtime } from '../session/runtime.js'
+import { compileBeforeFlush } from '../session/reader.js'
+import { applyHardDelete } from '../session/applied-deletes.js'
+import { applySoftDeleteState } from '../soft-delete/soft-delete-memory.js'
 import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
 import { loadedVersion } from '../session/write-planner.js'
 
