@@ -8,14 +8,18 @@ import { trackedArray } from '../state/tracked-array.js'
 import { journalInstance } from './journal.js'
 import { ownerOf, type UnitOfWork } from './unit-of-work.js'
 
-/** @internal What change tracking needs from the booted ORM. */
-export interface TrackerHost {
+/**
+ * @internal The parts of the booted ORM that change tracking works with, handed over directly rather than
+ * through the runtime: every assignment reaches them.
+ */
+export interface TrackerParts {
   readonly epoch: number
-  readonly globalWork: UnitOfWork
+  /** The units of work of the running code. */
+  readonly scopes: { readonly globalWork: UnitOfWork; currentWork(): UnitOfWork }
+  /** Flushes the process-wide work after a change to it. */
+  readonly scheduler: { schedule(): void }
   /** Set once close() was called: every later change throws, as the final flush could not write it. */
-  readonly isClosing: boolean
-  currentWork(): UnitOfWork
-  scheduleFlush(): void
+  readonly closer: { readonly isClosing: boolean }
 }
 
 /**
@@ -23,14 +27,18 @@ export interface TrackerHost {
  * it, and it files each change with the unit of work of the calling scope (journaled inside transactions).
  */
 export class ChangeTracker {
-  readonly #host: TrackerHost
   readonly #epoch: number
+  readonly #scopes: TrackerParts['scopes']
+  readonly #scheduler: TrackerParts['scheduler']
+  readonly #closer: TrackerParts['closer']
   /** Set while memory catches up with a change the database already made: not a pending change. */
   #isApplyingDatabaseChange = false
 
-  constructor(host: TrackerHost) {
-    this.#host = host
-    this.#epoch = host.epoch
+  constructor(parts: TrackerParts) {
+    this.#epoch = parts.epoch
+    this.#scopes = parts.scopes
+    this.#scheduler = parts.scheduler
+    this.#closer = parts.closer
   }
 
   /** Wraps a to-many relation's items in an array that marks the owner dirty when it changes. */
@@ -43,12 +51,12 @@ export class ChangeTracker {
     if (!meta.isIdGenerated) values[0] = uuidv7()
     const state = new EntityState(meta, this.#epoch, values, NEW)
     entity[STATE] = state
-    const work = this.#host.currentWork()
+    const work = this.#scopes.currentWork()
     state.owner = work
     work.newEntities.add(entity)
     work.isHeldBack = false
     work.journal?.set(entity, { created: true })
-    if (work === this.#host.globalWork) this.#host.scheduleFlush()
+    if (work === this.#scopes.globalWork) this.#scheduler.schedule()
   }
 
   /** An assignment to a slot: a pending change of the instance (unless it changes nothing). */
@@ -61,7 +69,7 @@ export class ChangeTracker {
     }
     const previous = state.values[index]
     if (previous === value && (typeof value !== 'object' || value === null)) return
-    const work = this.#host.currentWork()
+    const work = this.#scopes.currentWork()
     journalInstance(work, entity, state)
     state.values[index] = value
     this.#markDirty(entity, state, index, work)
@@ -84,20 +92,20 @@ export class ChangeTracker {
       this.#onNewChange(entity, state, slot)
       return
     }
-    const work = this.#host.currentWork()
+    const work = this.#scopes.currentWork()
     journalInstance(work, entity, state)
     this.#markDirty(entity, state, slot, work)
   }
 
   /** A json/date object was handed out: snapshot it so an in-place edit is detected at flush. */
   onMutableRead(entity: Stateful, state: EntityState, index: number): void {
-    if (state.status !== MANAGED || state.epoch !== this.#epoch || this.#host.isClosing) return
+    if (state.status !== MANAGED || state.epoch !== this.#epoch || this.#closer.isClosing) return
     const snapshots = (state.snapshots ??= [])
     if (snapshots[index] === undefined) snapshots[index] = serializeMutable(state.values[index])
-    const work = this.#host.currentWork()
+    const work = this.#scopes.currentWork()
     journalInstance(work, entity, state)
     work.suspects.add(entity)
-    if (work === this.#host.globalWork) this.#host.scheduleFlush()
+    if (work === this.#scopes.globalWork) this.#scheduler.schedule()
   }
 
   /**
@@ -129,12 +137,12 @@ export class ChangeTracker {
 
   /** Throws when a change cannot be accepted: close() was called, or the instance is detached. */
   #assertChangeable(state: EntityState, slot: number): void {
-    if (state.status === DETACHED || state.epoch !== this.#epoch || this.#host.isClosing) throw this.#refuseChange(state, slot)
+    if (state.status === DETACHED || state.epoch !== this.#epoch || this.#closer.isClosing) throw this.#refuseChange(state, slot)
   }
 
   /** Why a change cannot be accepted: close() was called, or the instance is detached. */
   #refuseChange(state: EntityState, slot: number): OrmError {
-    if (!this.#host.isClosing || state.epoch !== this.#epoch) return this.detachedError(state)
+    if (!this.#closer.isClosing || state.epoch !== this.#epoch) return this.detachedError(state)
     const property = state.meta.columns[slot]?.property ?? state.meta.relationAtSlot[slot]?.property
     return NotBootedError.closing(`change ${state.meta.className}.${property ?? 'a property'}`)
   }
@@ -147,12 +155,12 @@ export class ChangeTracker {
     }
     work.dirtyEntities.add(entity)
     work.isHeldBack = false
-    if (work === this.#host.globalWork) this.#host.scheduleFlush()
+    if (work === this.#scopes.globalWork) this.#scheduler.schedule()
   }
 
   /** A change to work that a failed flush handed back: the scheduled flush may try it again. */
   #resume(work: UnitOfWork): void {
     work.isHeldBack = false
-    if (work === this.#host.globalWork) this.#host.scheduleFlush()
+    if (work === this.#scopes.globalWork) this.#scheduler.schedule()
   }
 }

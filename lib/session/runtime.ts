@@ -12,7 +12,7 @@ import { hideSoftDeleted } from '../soft-delete/soft-delete-memory.js'
 import { STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { IdentityMap } from '../state/identity-map.js'
 import { isStateful } from '../state/reference.js'
-import { ChangeTracker, type TrackerHost } from './change-tracker.js'
+import { ChangeTracker } from './change-tracker.js'
 import { Closer, type CloseHost, type CloseResult } from './closer.js'
 import { discardInstance, discardPendingWork, type DiscardHost } from './discarder.js'
 import { FlushScheduler, type SchedulerHost } from './flush-scheduler.js'
@@ -43,7 +43,7 @@ let nextEpoch = 1
  * track changes, run transactions, schedule flushes, read and close. It implements each part's host port,
  * mostly by delegating to another part. Entity methods reach it through `requireRuntime()`.
  */
-export class Runtime implements TrackerHost, ScopeHost, SchedulerHost, CloseHost, DiscardHost, ReadHost, LoaderHost, StaleRowsHost {
+export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost, ReadHost, LoaderHost, StaleRowsHost {
   readonly epoch = nextEpoch++
   readonly dialect
   readonly compiler
@@ -77,7 +77,7 @@ export class Runtime implements TrackerHost, ScopeHost, SchedulerHost, CloseHost
     this.transactions = this.#scopes.running
     this.#closer = new Closer(this)
     this.#scheduler = new FlushScheduler(this)
-    this.tracker = new ChangeTracker(this)
+    this.tracker = new ChangeTracker({ epoch: this.epoch, scopes: this.#scopes, scheduler: this.#scheduler, closer: this.#closer })
     this.wrapCollection = this.tracker.wrapCollection
     this.reader = new Reader(this)
     this.loader = new RelationLoader(this)
@@ -96,10 +96,6 @@ export class Runtime implements TrackerHost, ScopeHost, SchedulerHost, CloseHost
   /** Called at the start of every public ORM call: rethrows a failed scheduled flush's error once. */
   enter(): void {
     this.#scheduler.enter()
-  }
-
-  scheduleFlush(): void {
-    this.#scheduler.schedule()
   }
 
   async flush(work: UnitOfWork = this.currentWork()): Promise<void> {
