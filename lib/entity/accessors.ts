@@ -1,9 +1,10 @@
 import { ValidationError } from '../errors/validation-error.js'
 import { normalizeValue } from '../metadata/column-values.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, NEW, STATE, type Stateful } from '../state/entity-state.js'
 import { Reference, isStateful } from '../state/reference.js'
+import type { ChangeTracker } from '../session/change-tracker.js'
+import type { Reader } from '../session/reader.js'
 import type { Runtime } from '../session/runtime.js'
 
 /**
@@ -11,7 +12,9 @@ import type { Runtime } from '../session/runtime.js'
  * instance's state; the setter is how an assignment becomes a pending change.
  */
 export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
-  for (const relation of meta.relations) installRelationAccessor(meta, relation, runtime)
+  // The accessors call the runtime's parts directly: they run on every assignment and relation read.
+  const { tracker, reader } = runtime
+  for (const relation of meta.relations) installRelationAccessor(meta, relation, tracker, reader)
   if (meta.deletedAtColumn) installSoftDeleteAccessors(meta, meta.deletedAtColumn.index, runtime)
   if (meta.versionColumn) installVersionAccessor(meta, meta.versionColumn)
   for (const column of meta.columns) {
@@ -19,15 +22,15 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
     Object.defineProperty(meta.ctor.prototype, column.property, {
       configurable: true,
       enumerable: false,
-      get: column.type === 'json' || column.type === 'date' ? mutableGetter(column, runtime) : plainGetter(column),
+      get: column.type === 'json' || column.type === 'date' ? mutableGetter(column, tracker) : plainGetter(column),
       set:
         column.type === 'uuid'
           ? function (this: Stateful, value: unknown) {
               // Kept in lower case, as PostgreSQL returns it and SQLite stores it.
-              runtime.onWrite(this, this[STATE], column.index, normalizeValue('uuid', value))
+              tracker.onWrite(this, this[STATE], column.index, normalizeValue('uuid', value))
             }
           : function (this: Stateful, value: unknown) {
-              runtime.onWrite(this, this[STATE], column.index, value)
+              tracker.onWrite(this, this[STATE], column.index, value)
             },
     })
   }
@@ -84,7 +87,7 @@ function installSoftDeleteAccessors(meta: EntityMetadata, slot: number, runtime:
   })
 }
 
-function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadata, runtime: Runtime): void {
+function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadata, tracker: ChangeTracker, reader: Reader): void {
   const slot = relation.slot
   let descriptor: PropertyDescriptor
   if (relation.kind === 'toOne') {
@@ -92,7 +95,7 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
       get(this: Stateful) {
         const state = this[STATE]
         const value = state?.values[slot]
-        return value instanceof Reference ? runtime.readReference(this, state, relation, value) : value
+        return value instanceof Reference ? reader.readReference(this, state, relation, value) : value
       },
       set(this: Stateful, value: unknown) {
         const state = this[STATE]
@@ -108,28 +111,28 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
           state.values[slot] = value
           return
         }
-        runtime.onWrite(this, state, slot, value)
+        tracker.onWrite(this, state, slot, value)
       },
     }
   } else if (relation.kind === 'toMany') {
     descriptor = {
       get(this: Stateful) {
         const state = this[STATE]
-        return state && runtime.readCollection(this, state, relation)
+        return state && reader.readCollection(this, state, relation)
       },
       set(this: Stateful, value: unknown) {
         // undefined means no members (`tags?: Tag[]`), in a constructor or on a loaded instance alike.
         if (value !== undefined && !Array.isArray(value)) {
           throw ValidationError.wrongType(`${relation.path}`, `an array of ${relation.target.className} or undefined (no members)`, value)
         }
-        runtime.onWrite(this, this[STATE], slot, runtime.wrapCollection(this, slot, value ?? []))
+        tracker.onWrite(this, this[STATE], slot, tracker.wrapCollection(this, slot, value ?? []))
       },
     }
   } else {
     descriptor = {
       get(this: Stateful) {
         const state = this[STATE]
-        return state && runtime.readCollection(this, state, relation)
+        return state && reader.readCollection(this, state, relation)
       },
       set(this: Stateful, value: unknown) {
         // A field initializer (`stories: Story[] = []`) runs the setter on a new instance: harmless.
@@ -151,12 +154,12 @@ function plainGetter(column: ColumnMetadata): (this: Stateful) => unknown {
   }
 }
 
-function mutableGetter(column: ColumnMetadata, runtime: Runtime): (this: Stateful) => unknown {
+function mutableGetter(column: ColumnMetadata, tracker: ChangeTracker): (this: Stateful) => unknown {
   const index = column.index
   return function (this: Stateful) {
     const state = this[STATE]
     const value = state?.values[index]
-    if (value !== null && typeof value === 'object' && state.status === MANAGED) runtime.onMutableRead(this, state, index)
+    if (value !== null && typeof value === 'object' && state.status === MANAGED) tracker.onMutableRead(this, state, index)
     return value
   }
 }

@@ -1,5 +1,6 @@
 import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
-import { requireRuntime, type Runtime } from '../session/runtime.js'
+import { requireRuntime } from '../session/active-runtime.js'
+import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
 import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type Loaded, type Relations, type VisibilityOptions } from './find-options.js'
@@ -49,7 +50,7 @@ export abstract class Entity {
 
   constructor() {
     const runtime = requireRuntime(`create a ${new.target.name}`)
-    runtime.trackNew(this as unknown as Stateful, runtime.metadataFor(new.target, new.target.name))
+    runtime.tracker.trackNew(this as unknown as Stateful, runtime.metadataFor(new.target, new.target.name))
   }
 
   /**

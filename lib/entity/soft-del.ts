@@ -1,6 +1,6 @@
 import { Entity, type EntityClass } from './entity.js'
 import type { Where } from './find-options.js'
-import { requireRuntime } from '../session/runtime.js'
+import { requireRuntime } from '../session/active-runtime.js'
 import type { Stateful } from '../state/entity-state.js'
 import { checkOptions, defineOptions, type OptionKind } from '../util/check-options.js'
 import {

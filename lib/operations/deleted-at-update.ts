@@ -2,7 +2,7 @@ import type { Connection } from '../dialect/dialect.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { CompiledQuery } from '../query/query-compiler.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
-import { applySoftDeleteState } from '../session/applied-deletes.js'
+import { applySoftDeleteState } from '../soft-delete/soft-delete-memory.js'
 import { loadedVersion } from '../session/write-planner.js'
 import type { SoftDeleteHost } from './operation-host.js'
 

@@ -2,7 +2,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3'
 import type { Pool, PoolConfig } from 'pg'
 import type { QueryEvent } from '../dialect/query-event.js'
 import type { IdType } from '../metadata/column-type.js'
-import type { Logger } from '../schema/schema-sync.js'
+import type { Logger } from '../util/logger.js'
 
 /** Options of `ORM.boot()`. Without `sqlite` or `postgres`, an in-memory SQLite database is used. */
 export interface BootOptions {

@@ -1,7 +1,7 @@
 import type { QueryEvent, QueryListener } from '../dialect/query-event.js'
 import { BootError } from '../errors/boot-error.js'
 import { describeValue } from '../errors/validation-error.js'
-import type { Logger } from '../schema/schema-sync.js'
+import type { Logger } from '../util/logger.js'
 import type { BootOptions } from './boot-options.js'
 
 /**

@@ -1,6 +1,5 @@
 import { liveParentsSql, type Dialect } from '../dialect/dialect.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { RelationMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
 import { ParamList, type CompiledQuery, type QueryCompiler } from './query-compiler.js'
 

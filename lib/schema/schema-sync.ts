@@ -3,8 +3,6 @@ import { BootError } from '../errors/boot-error.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import type { Logger } from '../util/logger.js'
 
-// Logger moved to util/ (the session uses it and must not import schema); re-exported for existing importers.
-export type { Logger } from '../util/logger.js'
 
 /**
  * @internal Creates what is missing (tables, columns, unique indexes), never drops anything, and

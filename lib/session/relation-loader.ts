@@ -1,7 +1,6 @@
 import type { Connection } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import type { EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import type { QueryCompiler, Visibility } from '../query/query-compiler.js'
 import { MANAGED, STATE, setMembers, type Stateful } from '../state/entity-state.js'
 import type { Hydrator } from './hydrator.js'

@@ -1,7 +1,7 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { Stateful, Status } from '../state/entity-state.js'
+import type { EntityState, PendingScope, Stateful, Status } from '../state/entity-state.js'
 
 /** @internal What an instance looked like when a transaction first touched it. */
 export type JournalEntry =
@@ -10,7 +10,7 @@ export type JournalEntry =
       readonly created: false
       readonly values: unknown[]
       readonly dirty: Set<number> | undefined
-      readonly owner: UnitOfWork | undefined
+      readonly owner: PendingScope | undefined
       readonly status: Status
       readonly members: (readonly Stateful[] | undefined)[] | undefined
     }
@@ -20,7 +20,7 @@ export type JournalEntry =
  * A transaction's unit of work also journals every instance it touches, so that a rollback
  * can put the instances back as they were.
  */
-export class UnitOfWork {
+export class UnitOfWork implements PendingScope {
   newEntities = new Set<Stateful>()
   dirtyEntities = new Set<Stateful>()
   /** Instances whose json/date objects were handed out and may have been mutated in place. */
@@ -53,4 +53,12 @@ export class UnitOfWork {
   get hasPending(): boolean {
     return this.newEntities.size > 0 || this.dirtyEntities.size > 0 || this.suspects.size > 0
   }
+}
+
+/**
+ * @internal The unit of work that holds an instance's pending insert or changes. Instance state types its
+ * owner as a PendingScope (state/ sits below session/), but only session/ assigns it, always a UnitOfWork.
+ */
+export function ownerOf(state: EntityState): UnitOfWork | undefined {
+  return state.owner as UnitOfWork | undefined
 }

@@ -1,5 +1,4 @@
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { UnitOfWork } from '../session/unit-of-work.js'
 
 /** @internal Where the ORM keeps an instance's state; a symbol so it never collides with user fields. */
 export const STATE: unique symbol = Symbol('veil-orm.state')
@@ -15,7 +14,7 @@ export class EntityState {
   /** Column indexes assigned since the last flush. */
   dirty: Set<number> | undefined = undefined
   /** The unit of work that holds this instance's pending insert or changes. */
-  owner: UnitOfWork | undefined = undefined
+  owner: PendingScope | undefined = undefined
   /** Serialized json/date values as last persisted, taken when the object was handed out. */
   snapshots: unknown[] | undefined = undefined
   detachedBecause: string | undefined = undefined
@@ -57,6 +56,15 @@ export function clearPendingSlot(entity: Stateful, state: EntityState, slot: num
     state.owner?.dirtyEntities.delete(entity)
     state.owner = undefined
   }
+}
+
+/**
+ * @internal What instance state sees of the unit of work that holds its pending insert or changes:
+ * its sets of pending instances (session's UnitOfWork is the one implementation).
+ */
+export interface PendingScope {
+  newEntities: Set<Stateful>
+  dirtyEntities: Set<Stateful>
 }
 
 /** @internal An object that carries ORM state. */

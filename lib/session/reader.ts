@@ -1,0 +1,139 @@
+import type { Connection } from '../dialect/dialect.js'
+import type { DetachedInstanceError } from '../errors/detached-instance-error.js'
+import { NotBootedError } from '../errors/not-booted-error.js'
+import type { OrmError } from '../errors/orm-error.js'
+import { ValidationError } from '../errors/validation-error.js'
+import type { EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
+import { compileBeforeFlush } from '../query/compile-before-flush.js'
+import type { CompiledQuery, QueryCompiler, RawFindOptions, Visibility } from '../query/query-compiler.js'
+import { DETACHED, NEW, type EntityState, type Stateful } from '../state/entity-state.js'
+import type { IdentityMap } from '../state/identity-map.js'
+import { InverseView, Reference } from '../state/reference.js'
+import type { Hydrator } from './hydrator.js'
+import type { CollectionWrapper } from './own-fields.js'
+import type { RelationLoader } from './relation-loader.js'
+import type { UnitOfWork } from './unit-of-work.js'
+
+/** @internal What reading needs from the booted ORM. */
+export interface ReadHost {
+  readonly epoch: number
+  readonly compiler: QueryCompiler
+  readonly hydrator: Hydrator
+  readonly identityMap: IdentityMap
+  readonly loader: RelationLoader
+  readonly wrapCollection: CollectionWrapper
+  readonly isClosing: boolean
+  currentWork(): UnitOfWork
+  flush(work: UnitOfWork): Promise<void>
+  toOrmError(error: unknown): OrmError
+  enter(): void
+  detachedError(state: EntityState): DetachedInstanceError
+  /** How many writes of `meta` were counted: an inverse view loaded at another count is stale. */
+  writeVersion(meta: EntityMetadata): number
+}
+
+/**
+ * @internal Reads rows after flushing the caller's scope (queries see its changes), and loads unloaded
+ * relations when an accessor reads them.
+ */
+export class Reader {
+  readonly #host: ReadHost
+
+  constructor(host: ReadHost) {
+    this.#host = host
+  }
+
+  /** The instances matching `options`, with the relations it names loaded. */
+  async find<T>(meta: EntityMetadata, options: RawFindOptions | undefined): Promise<T[]> {
+    const host = this.#host
+    host.loader.check(meta, options?.relations)
+    const compile = (): CompiledQuery => host.compiler.select(meta, options)
+    const early = compileBeforeFlush(compile)
+    return this.afterFlush(async (connection) => {
+      const query = early ?? compile()
+      const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
+      const instances = host.hydrator.hydrate<Stateful>(meta, rows)
+      await host.loader.load(meta, instances, options?.relations, connection)
+      return instances as T[]
+    })
+  }
+
+  /** The instance of this id (among the rows `visibility` shows), or undefined. */
+  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility): Promise<T | undefined> {
+    if (id === undefined || id === null) {
+      throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
+    }
+    const host = this.#host
+    const query = host.compiler.selectById(meta, id, visibility)
+    const rows = await this.afterFlush((connection) => connection.select(query.text, query.params, meta.needsSafeIntegers))
+    return host.hydrator.hydrate<T>(meta, rows)[0]
+  }
+
+  /** How many rows match `where` (among the rows `visibility` shows). */
+  async count(meta: EntityMetadata, where: object | undefined, visibility: Visibility): Promise<number> {
+    const compile = (): CompiledQuery => this.#host.compiler.count(meta, where, visibility)
+    const early = compileBeforeFlush(compile)
+    const rows = await this.afterFlush((connection) => {
+      const query = early ?? compile()
+      return connection.select(query.text, query.params, false)
+    })
+    return Number(rows[0]?.[0] ?? 0)
+  }
+
+  /** Runs a raw query on the caller's scope, after its flush. */
+  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.afterFlush((connection) => connection.query(text, params))
+  }
+
+  /**
+   * Flushes the caller's scope so the query sees its changes, then runs it on that scope's
+   * connection; database errors come out typed.
+   */
+  async afterFlush<R>(run: (connection: Connection) => Promise<R>): Promise<R> {
+    const host = this.#host
+    const work = host.currentWork()
+    await host.flush(work)
+    try {
+      return await run(work.connection)
+    } catch (error) {
+      throw host.toOrmError(error)
+    }
+  }
+
+  /** Reading an unloaded to-one relation: the target from memory, or a promise that loads it. */
+  readReference(entity: Stateful, state: EntityState, relation: RelationMetadata, reference: Reference): unknown {
+    const found = this.#host.identityMap.get(relation.target, reference.id)
+    if (found) {
+      state.values[relation.slot] = found
+      return found
+    }
+    return this.#loadLazily(entity, state, relation)
+  }
+
+  /** Reading a to-many relation or an inverse view: its value, or a promise of it when unloaded or stale. */
+  readCollection(entity: Stateful, state: EntityState, relation: RelationMetadata): unknown {
+    const value = state.values[relation.slot]
+    if (relation.kind === 'toMany') {
+      if (value !== undefined) return value
+      if (state.status === NEW) return (state.values[relation.slot] = this.#host.wrapCollection(entity, relation.slot, []))
+    } else {
+      const mirroredOwner = (relation.mirrored as RelationMetadata).owner
+      if (value instanceof InverseView && value.version === this.#host.writeVersion(mirroredOwner)) return value.items
+      if (state.status === NEW) return Object.freeze([])
+    }
+    return this.#loadLazily(entity, state, relation)
+  }
+
+  async #loadLazily(entity: Stateful, state: EntityState, relation: RelationMetadata): Promise<unknown> {
+    const host = this.#host
+    if (host.isClosing) throw NotBootedError.closing(`load ${relation.path}`)
+    host.enter()
+    if (state.status === DETACHED || state.epoch !== host.epoch) throw host.detachedError(state)
+    await this.afterFlush((connection) => host.loader.loadRelation(relation, [entity], connection))
+    const value = state.values[relation.slot]
+    if (value instanceof InverseView) return value.items
+    // A target deleted meanwhile stays a Reference: there is nothing to return.
+    return value instanceof Reference ? undefined : value
+  }
+}
+

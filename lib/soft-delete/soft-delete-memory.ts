@@ -1,0 +1,91 @@
+import type { DependentsGraph } from '../graph/dependents-graph.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import { STATE, clearPendingSlot, setMembers, type EntityState, type Stateful } from '../state/entity-state.js'
+import type { IdentityMap } from '../state/identity-map.js'
+import { referencedId } from '../state/reference.js'
+
+/**
+ * @internal What bringing loaded instances in line with rows the database soft-deleted, restored or deleted
+ * needs; `W` is the session's unit of work, which this module only passes back.
+ */
+export interface SoftDeleteMemoryHost<W> {
+  /** Finds the loaded instances of a row or of a class. */
+  readonly identityMap: IdentityMap
+  readonly graph: DependentsGraph
+  /** Records how an instance looked before `work`'s transaction first changed it, so a rollback restores it. */
+  journal(work: W, entity: Stateful, state: EntityState): void
+  /** Counts a write of `meta`'s rows or junction tables, so that loaded inverse views know they are stale. */
+  noteWrite(meta: EntityMetadata, work: W): void
+  /** Runs `apply` as memory catching up with the database: its changes to to-many arrays are not pending changes. */
+  applyDatabaseChange(apply: () => void): void
+}
+
+/**
+ * @internal After a soft delete or restore the database already made: identity-mapped instances take the new
+ * deleted_at (journaled, so that a rolled-back transaction puts them back).
+ */
+export function applySoftDeleteState<W>(
+  host: SoftDeleteMemoryHost<W>,
+  work: W,
+  meta: EntityMetadata,
+  ids: readonly unknown[],
+  deletedAt: Date | undefined,
+): void {
+  const slot = (meta.deletedAtColumn as ColumnMetadata).index
+  for (const id of ids) {
+    const entity = host.identityMap.get(meta, id) as Stateful | undefined
+    if (!entity) continue
+    const state = entity[STATE]
+    host.journal(work, entity, state)
+    clearPendingSlot(entity, state, slot, deletedAt)
+  }
+  if (deletedAt !== undefined) hideSoftDeleted(host, work, meta, ids)
+  if (ids.length > 0) host.noteWrite(meta, work)
+}
+
+/**
+ * @internal Soft-deleted rows are hidden: they leave the loaded to-many arrays that hold them (their
+ * junction rows stay). Restored ones come back when those arrays are next loaded.
+ */
+export function hideSoftDeleted<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, ids: readonly unknown[]): void {
+  if (ids.length > 0) forgetRows(host, work, meta, new Set(ids), false)
+}
+
+/**
+ * @internal Takes the rows `deleted` of `meta` out of the loaded to-many arrays that hold them (and out of their
+ * persisted members, so no junction change follows), and, for a hard delete, clears the optional to-one
+ * references to them. Walks the in-memory instances of each referencing class. The hard delete
+ * (session/applied-deletes.ts) shares it.
+ */
+export function forgetRows<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, deleted: ReadonlySet<unknown>, isHardDelete: boolean): void {
+  const isDeleted = (value: unknown): boolean => {
+    const id = referencedId(value)
+    return id !== undefined && deleted.has(id)
+  }
+  host.applyDatabaseChange(() => {
+    for (const [owner, references] of host.graph.referenceRelations(meta)) {
+      // Required references cannot point at a hard-deleted row (the delete checked), and a soft delete
+      // leaves to-one references as they are: only the rest make it worth walking the instances.
+      const relations = references.filter((relation) => (isHardDelete ? !relation.isDependency : relation.kind === 'toMany'))
+      if (relations.length === 0) continue
+      host.noteWrite(owner, work)
+      for (const instance of host.identityMap.instancesOf(owner)) {
+        const entity = instance as Stateful
+        const state = entity[STATE]
+        for (const relation of relations) {
+          const value = state.values[relation.slot]
+          if (relation.kind === 'toOne') {
+            if (state.dirty?.has(relation.slot) || !isDeleted(value)) continue
+            host.journal(work, entity, state)
+            state.values[relation.slot] = undefined
+          } else if (Array.isArray(value) && value.some(isDeleted)) {
+            host.journal(work, entity, state)
+            for (let i = value.length - 1; i >= 0; i--) if (isDeleted(value[i])) value.splice(i, 1)
+            const persisted = state.members?.[relation.slot]
+            if (persisted) setMembers(state, relation.slot, persisted.filter((item) => !isDeleted(item)))
+          }
+        }
+      }
+    }
+  })
+}
