@@ -8,8 +8,8 @@ import { hiddenMembers, parentsThatMustBeLive, uniqueAmong, visibleRows, type Ro
 /** @internal Quotes an identifier the dialect's way. */
 export type Quote = (name: string) => string
 
-/** @internal `column IS NULL` / `IS NOT NULL` for a row filter, on an optional `alias.` qualifier ('' for none). */
-export function rowFilterSql(filter: RowFilter | undefined, quote: Quote, qualifier = ''): string {
+/** `column IS NULL` / `IS NOT NULL` for a row filter, on an optional `alias.` qualifier ('' for none). */
+function rowFilterSql(filter: RowFilter | undefined, quote: Quote, qualifier = ''): string {
   if (!filter) return ''
   return `${qualifier}${quote(filter.column.name)} ${filter.hidden ? 'IS NOT NULL' : 'IS NULL'}`
 }

@@ -12,8 +12,6 @@ import { PostgresWriteCompiler } from './postgres-write-compiler.js'
 /** Anything `pool.query` and `client.query` both accept. */
 type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
 
-// Serializes schema creation across processes booting at the same time.
-const DDL_LOCK_KEY = 0x7665696c
 const MAX_PREPARED_STATEMENTS = 1000
 
 /** @internal A pg pool: plain work goes to any pooled client, a transaction keeps one client. */
@@ -85,8 +83,9 @@ export class PostgresDriver implements Driver {
       // READ COMMITTED whatever the pool's default: each listing must see what a boot that held the
       // lock before this one committed, not a snapshot taken before the lock was granted.
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED')
-      await client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK_KEY])
-      const result = await work(new PostgresSchemaSession(client))
+      const schema = new PostgresSchemaSession(client)
+      await schema.lock()
+      const result = await work(schema)
       await client.query('COMMIT')
       checkIn(client)
       return result

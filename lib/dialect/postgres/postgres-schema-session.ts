@@ -1,9 +1,17 @@
 import type { PoolClient } from 'pg'
 import type { SchemaSession } from '../dialect.js'
 
+// Serializes schema creation across processes booting at the same time.
+const DDL_LOCK_KEY = 0x7665696c
+
 /** @internal Lists and changes the schema on the client that holds the schema lock. */
 export class PostgresSchemaSession implements SchemaSession {
   constructor(readonly client: PoolClient) {}
+
+  /** Takes the schema lock until the client's transaction ends. */
+  async lock(): Promise<void> {
+    await this.client.query('SELECT pg_advisory_xact_lock($1)', [DDL_LOCK_KEY])
+  }
 
   async listTables(): Promise<string[]> {
     const result = await this.client.query<{ name: string }>(
