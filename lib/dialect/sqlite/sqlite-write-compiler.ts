@@ -4,6 +4,8 @@ import { WriteCompiler } from '../write-compiler.js'
 
 const INSERT_CHUNK_ROWS = 64
 const MAX_SQLITE_PARAMS = 32_766
+/** No cell is bound twice. */
+const NONE: readonly number[] = Object.freeze([])
 
 /**
  * @internal One SQLite statement run once per row: the row's cells are its parameters, then the cells at
@@ -78,5 +80,3 @@ export class SqliteWriteCompiler extends WriteCompiler<SqliteWrite> {
     return { kind: 'eachRow', text, rows: op.rows, rebound: NONE, mustHit: false }
   }
 }
-
-const NONE: readonly number[] = Object.freeze([])
