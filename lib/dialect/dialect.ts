@@ -1,13 +1,15 @@
 import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import { requiredSoftDeletableParents, type JunctionMetadata } from '../metadata/relation-metadata.js'
+import type { JunctionMetadata } from '../metadata/relation-metadata.js'
 import type { OrmError } from '../errors/orm-error.js'
+
+// Old import paths of the soft-delete conditions; their home is soft-delete-sql.ts.
+export { keepHiddenMembersSql, liveParentsSql } from './soft-delete-sql.js'
 
 /** @internal The database-specific half of veil-orm: SQL spelling, value codecs and error conversion. */
 export interface Dialect {
   readonly name: 'sqlite' | 'postgres'
-  readonly supportsPartialIndexes: boolean
   /** The placeholder for the n-th (1-based) bound parameter. */
   placeholder(position: number): string
   quote(identifier: string): string
@@ -76,7 +78,7 @@ export interface UpdateOp {
   readonly hasPendingIds: boolean
   /** A column whose loaded value the row must still hold (the version column). */
   readonly check?: ColumnMetadata
-  /** The rows are being restored: every required soft-deletable parent must be live ({@link liveParentsSql}). */
+  /** The rows are being restored: every required soft-deletable parent must be live (see `parentsThatMustBeLive`). */
   readonly underLiveParents?: boolean
 }
 
@@ -91,65 +93,6 @@ export class RowsMissed extends Error {
   ) {
     super(`internal: ${rows.length} rows of write op ${op} missed their row`)
   }
-}
-
-/** @internal The SQL of an update op: `SET` list and `WHERE` extras, given the placeholder/qualifier spelling. */
-export function updateSetSql(op: UpdateOp, quote: (name: string) => string, value: (column: number) => string, qualifier = ''): string {
-  if (op.columns.length === 0) return `${quote(op.meta.updatedAtColumn.name)} = ${qualifier}${quote(op.meta.updatedAtColumn.name)}`
-  return op.columns.map((column, i) => `${quote(column.name)} = ${value(i)}`).join(', ')
-}
-
-/**
- * @internal The conditions an update op adds after the id match: the checked column, live parents. A parent
- * reference the same update changes is checked at its new value, `newValue(i)` for the op's i-th column
- * (the WHERE of an UPDATE sees the old row); on SQLite, whose `?` are positional, the driver binds those
- * values again after the others, in {@link reassignedParents} order.
- */
-export function updateGuardSql(
-  op: UpdateOp,
-  quote: (name: string) => string,
-  checkValue: string,
-  qualifier: string,
-  newValue: (column: number) => string,
-): string {
-  // A version column added to a table that had rows holds NULL there: those rows count as version 0.
-  let sql = op.check ? ` AND COALESCE(${qualifier}${quote(op.check.name)}, 0) = ${checkValue}` : ''
-  if (!op.underLiveParents) return sql
-  const valueOf = (column: ColumnMetadata): string | undefined => {
-    const i = op.columns.indexOf(column)
-    return i < 0 ? undefined : newValue(i)
-  }
-  for (const condition of liveParentsSql(op.meta, quote, qualifier, valueOf)) sql += ` AND ${condition}`
-  return sql
-}
-
-/** @internal The op's column positions of the parent references its live-parents guard checks at their new value. */
-export function reassignedParents(op: UpdateOp): number[] {
-  if (!op.underLiveParents) return []
-  return requiredSoftDeletableParents(op.meta)
-    .map((relation) => op.columns.indexOf(relation.column as ColumnMetadata))
-    .filter((i) => i >= 0)
-}
-
-/**
- * @internal Conditions that every required soft-deletable parent of a row of `meta` is live: a row must not
- * come back (be restored) under a hidden parent. `valueOf` gives the SQL of a reference's new value, when
- * the same statement changes it.
- */
-export function liveParentsSql(
-  meta: EntityMetadata,
-  quote: (name: string) => string,
-  qualifier = '',
-  valueOf: (column: ColumnMetadata) => string | undefined = () => undefined,
-): string[] {
-  return requiredSoftDeletableParents(meta).map((relation) => {
-    const target = relation.target
-    const column = relation.column as ColumnMetadata
-    return (
-      `${valueOf(column) ?? `${qualifier}${quote(column.name)}`} NOT IN (SELECT "id" FROM ${quote(target.tableName)} ` +
-      `WHERE ${quote((target.deletedAtColumn as ColumnMetadata).name)} IS NOT NULL)`
-    )
-  })
 }
 
 /**
@@ -221,28 +164,4 @@ export interface SchemaSession {
   listIndexes(table: string): Promise<string[]>
   /** Runs DDL statements (schema creation) in order. */
   runDdl(statements: readonly string[]): Promise<void>
-}
-
-/**
- * @internal The CREATE TABLE of a junction table, without table options: both columns reference
- * their table's id ON DELETE CASCADE, and the pair is the primary key.
- */
-export function junctionTableSql(junction: JunctionMetadata, dialect: Pick<Dialect, 'quote'>, columnSql: Record<ColumnType, string>): string {
-  const q = (name: string): string => dialect.quote(name)
-  return (
-    `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
-    `${q(junction.ownerColumn)} ${columnSql[junction.ownerType]} NOT NULL REFERENCES ${q(junction.owner.tableName)} ("id") ON DELETE CASCADE, ` +
-    `${q(junction.targetColumn)} ${columnSql[junction.targetType]} NOT NULL REFERENCES ${q(junction.target.tableName)} ("id") ON DELETE CASCADE, ` +
-    `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))`
-  )
-}
-
-/**
- * @internal The extra condition of an "unlink all" on a junction table: soft-deleted members are hidden,
- * not gone, so replacing a collection keeps their membership ('' when the target is not soft-deletable).
- */
-export function keepHiddenMembersSql(junction: JunctionMetadata, quote: (name: string) => string): string {
-  const deletedAt = junction.target.deletedAtColumn
-  if (!deletedAt) return ''
-  return ` AND ${quote(junction.targetColumn)} NOT IN (SELECT "id" FROM ${quote(junction.target.tableName)} WHERE ${quote(deletedAt.name)} IS NOT NULL)`
 }

@@ -1,9 +1,9 @@
 import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
-import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
 import { indexName } from '../../metadata/build-metadata.js'
-import { junctionTableSql, type Dialect } from '../dialect.js'
+import { BaseDialect } from '../base-dialect.js'
+import type { Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toPostgresError } from './postgres-errors.js'
 
@@ -31,16 +31,12 @@ export const ARRAY_ELEMENT_SQL: Record<ColumnType, string> = {
 }
 
 /** @internal PostgreSQL spelling: identity ids, timestamptz dates, jsonb documents. */
-export class PostgresDialect implements Dialect {
+export class PostgresDialect extends BaseDialect implements Dialect {
   readonly name = 'postgres'
-  readonly supportsPartialIndexes = true
+  protected override readonly columnSql = COLUMN_SQL
 
   placeholder(position: number): string {
     return `$${position}`
-  }
-
-  quote(identifier: string): string {
-    return `"${identifier.replace(/"/g, '""')}"`
   }
 
   encode(type: ColumnType, value: unknown): unknown {
@@ -98,38 +94,21 @@ export class PostgresDialect implements Dialect {
         const column = relation.column as ColumnMetadata
         return (
           `ALTER TABLE ${this.quote(meta.tableName)} ADD CONSTRAINT ${this.quote(indexName(meta.tableName, column.name, 'fkey'))} ` +
-          `FOREIGN KEY (${this.quote(column.name)}) ${this.#referencesSql(meta, column)}`
+          `FOREIGN KEY (${this.quote(column.name)}) ${this.#columnReferencesSql(meta, column)}`
         )
       })
   }
 
-  createJunctionTableSql(junction: JunctionMetadata): string {
-    return junctionTableSql(junction, this, COLUMN_SQL)
-  }
-
-  createIndexSql(table: string, indexName: string, column: string): string {
-    return `CREATE INDEX IF NOT EXISTS ${this.quote(indexName)} ON ${this.quote(table)} (${this.quote(column)})`
-  }
-
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
     // Added as nullable: existing rows have no value; the ORM enforces required-ness on writes.
-    const references = column.role === 'relation' ? ` ${this.#referencesSql(meta, column)}` : ''
+    const references = column.role === 'relation' ? ` ${this.#columnReferencesSql(meta, column)}` : ''
     return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN IF NOT EXISTS ${this.#columnSql(meta, column, false)}${references}`
   }
 
-  #referencesSql(meta: EntityMetadata, column: ColumnMetadata): string {
+  #columnReferencesSql(meta: EntityMetadata, column: ColumnMetadata): string {
     const relation = meta.relationAtSlot[column.index]
     if (!relation) throw new Error(`internal: ${meta.className}.${column.property} is not a relation`)
-    return `REFERENCES ${this.quote(relation.target.tableName)} ("id") ON DELETE ${relation.nullable ? 'SET NULL' : 'RESTRICT'}`
-  }
-
-  createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
-    return (
-      `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
-      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})` +
-      // Unique among live rows only: a soft-deleted row keeps its value without blocking new ones.
-      (meta.deletedAtColumn ? ` WHERE ${this.quote(meta.deletedAtColumn.name)} IS NULL` : '')
-    )
+    return this.referencesSql(relation)
   }
 
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string {

@@ -39,8 +39,8 @@ const LOST_CONNECTION_MESSAGES = [
   /^timeout exceeded when trying to connect$/,
 ]
 
-/** @internal Tells whether a pg error means the connection failed or was lost, not that one statement was refused. */
-export function isLostConnection(error: unknown): boolean {
+/** Tells whether a pg error means the connection failed or was lost, not that one statement was refused. */
+function isLostConnection(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) {
     // A protocol violation ends the session only when the server says so (FATAL, as at startup).
     if (error.code === '08P01') return error.severity === 'FATAL'

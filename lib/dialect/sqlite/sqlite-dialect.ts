@@ -1,8 +1,8 @@
 import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
-import type { JunctionMetadata } from '../../metadata/relation-metadata.js'
-import { junctionTableSql, type Dialect } from '../dialect.js'
+import { BaseDialect } from '../base-dialect.js'
+import type { Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toSqliteError } from './sqlite-errors.js'
 
@@ -21,16 +21,13 @@ const COLUMN_SQL: Record<ColumnType, string> = {
  * @internal SQLite spelling. Tables are STRICT so the database itself refuses a wrong type; dates are
  * stored as epoch milliseconds (INTEGER) so they compare and sort numerically, booleans as 0/1.
  */
-export class SqliteDialect implements Dialect {
+export class SqliteDialect extends BaseDialect implements Dialect {
   readonly name = 'sqlite'
-  readonly supportsPartialIndexes = true
+  protected override readonly columnSql = COLUMN_SQL
+  protected override readonly junctionTableOptions = ' STRICT, WITHOUT ROWID'
 
   placeholder(): string {
     return '?'
-  }
-
-  quote(identifier: string): string {
-    return `"${identifier.replace(/"/g, '""')}"`
   }
 
   encode(type: ColumnType, value: unknown): unknown {
@@ -96,26 +93,9 @@ export class SqliteDialect implements Dialect {
     return []
   }
 
-  createJunctionTableSql(junction: JunctionMetadata): string {
-    return junctionTableSql(junction, this, COLUMN_SQL) + ' STRICT, WITHOUT ROWID'
-  }
-
-  createIndexSql(table: string, indexName: string, column: string): string {
-    return `CREATE INDEX IF NOT EXISTS ${this.quote(indexName)} ON ${this.quote(table)} (${this.quote(column)})`
-  }
-
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
     // SQLite cannot add a NOT NULL column without a default; the ORM still enforces it on writes.
     return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN ${this.#columnSql(meta, column, false)}`
-  }
-
-  createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
-    return (
-      `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
-      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})` +
-      // Unique among live rows only: a soft-deleted row keeps its value without blocking new ones.
-      (meta.deletedAtColumn ? ` WHERE ${this.quote(meta.deletedAtColumn.name)} IS NULL` : '')
-    )
   }
 
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string {
@@ -139,9 +119,7 @@ export class SqliteDialect implements Dialect {
     if (withNotNull && !column.nullable) sql += ' NOT NULL'
     if (column.type === 'boolean') sql += ` CHECK (${name} IN (0, 1))`
     const relation = meta.relationAtSlot[column.index]
-    if (relation) {
-      sql += ` REFERENCES ${this.quote(relation.target.tableName)} ("id") ON DELETE ${relation.nullable ? 'SET NULL' : 'RESTRICT'}`
-    }
+    if (relation) sql += ` ${this.referencesSql(relation)}`
     return sql
   }
 }

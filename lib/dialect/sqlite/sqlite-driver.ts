@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import { keepHiddenMembersSql, reassignedParents, resolvePendingIds, RowsMissed, updateGuardSql, updateSetSql } from '../dialect.js'
-import type { Connection, Driver, InsertOp, LinkOp, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
+import { resolvePendingIds, RowsMissed } from '../dialect.js'
+import type { Connection, Driver, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { runReported, type QueryListener } from '../query-event.js'
 import { SqliteDialect } from './sqlite-dialect.js'
+import { SqliteSchemaSession } from './sqlite-schema-session.js'
+import { SqliteWriteCompiler, type SqliteEachRow, type SqliteInsert } from './sqlite-write-compiler.js'
 
-const INSERT_CHUNK_ROWS = 64
 const MAX_CACHED_STATEMENTS = 1000
-const MAX_SQLITE_PARAMS = 32_766
 
 /**
  * @internal One better-sqlite3 connection. SQLite has a single writer and better-sqlite3 a single
@@ -17,6 +17,7 @@ const MAX_SQLITE_PARAMS = 32_766
 export class SqliteDriver implements Driver {
   readonly dialect = new SqliteDialect()
   readonly shared: Connection
+  readonly #writes = new SqliteWriteCompiler(this.dialect)
   readonly #db: SqliteDatabase
   readonly #ownsDatabase: boolean
   readonly #statements = new Map<string, Statement>()
@@ -82,23 +83,13 @@ export class SqliteDriver implements Driver {
     // what is missing one after another (a read-only file can only be checked: a plain BEGIN).
     this.#db.exec(this.#db.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE')
     try {
-      const result = await work(this.#schemaSession)
+      const result = await work(new SqliteSchemaSession(this.#db))
       this.#db.exec('COMMIT')
       return result
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
       throw error
     }
-  }
-
-  readonly #schemaSession: SchemaSession = {
-    listTables: async () =>
-      this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[],
-    listColumns: async (table) => this.#db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[],
-    listIndexes: async (table) => this.#db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[],
-    runDdl: async (statements) => {
-      for (const statement of statements) this.#db.exec(statement)
-    },
   }
 
   async close(): Promise<void> {
@@ -147,72 +138,59 @@ export class SqliteDriver implements Driver {
       const results: WriteResult = []
       for (const op of ops) {
         resolvePendingIds(op, results, this.dialect)
-        results.push(this.#runOp(op, results.length))
+        const statement = this.#writes.compile(op)
+        results.push(statement.kind === 'insert' ? this.#insert(statement) : this.#runEachRow(statement, results.length))
       }
       return results
     })()
   }
 
-  #link(op: LinkOp): void {
-    const { junction } = op
-    const q = (name: string): string => this.dialect.quote(name)
-    const table = q(junction.tableName)
-    const owner = q(junction.ownerColumn)
-    const target = q(junction.targetColumn)
-    const text =
-      op.kind === 'link'
-        ? `INSERT INTO ${table} (${owner}, ${target}) VALUES (?, ?) ON CONFLICT DO NOTHING`
-        : op.kind === 'unlink'
-          ? `DELETE FROM ${table} WHERE ${owner} = ? AND ${target} = ?`
-          : `DELETE FROM ${table} WHERE ${owner} = ?${keepHiddenMembersSql(junction, q)}`
+  /** Runs the statement once per row; a run of a `mustHit` statement that changed nothing missed its row, and the whole write rolls back. */
+  #runEachRow(statement: SqliteEachRow, index: number): undefined {
+    const { text, rows, rebound, mustHit } = statement
+    let missed: number[] | undefined
+    const runEach = (): number => {
+      const prepared = this.statement(text)
+      let changes = 0
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r] as unknown[]
+        const changed = prepared.run(rebound.length === 0 ? row : [...row, ...rebound.map((i) => row[i])]).changes
+        if (mustHit && changed === 0) (missed ??= []).push(r)
+        changes += changed
+      }
+      return changes
+    }
     const { onQuery } = this
-    if (onQuery) runReported(onQuery, text, op.rows[0] ?? [], op.rows.length, () => this.#runEach(text, op.rows), (changes) => changes)
-    else this.#runEach(text, op.rows)
+    if (onQuery) runReported(onQuery, text, rows[0] ?? [], rows.length, runEach, (changes) => changes)
+    else runEach()
+    if (missed) throw new RowsMissed(index, missed)
+    return undefined
   }
 
-  /** Runs one statement per row; returns the rows changed. */
-  #runEach(text: string, rows: readonly (readonly unknown[])[]): number {
-    const statement = this.statement(text)
-    let changes = 0
-    for (const row of rows) changes += statement.run(row as unknown[]).changes
-    return changes
-  }
-
-  /**
-   * Inserts full chunks with one multi-row statement each (a third faster than a statement per row)
-   * and the remainder row by row; both statements are prepared once per table.
-   */
-  #insert(op: InsertOp, table: string): unknown[] | undefined {
-    const { dialect } = this
-    const names = op.columns.map((column) => dialect.quote(column.name)).join(', ')
-    const tuple = `(${op.columns.map(() => '?').join(', ')})`
-    const isIdGenerated = op.meta.isIdGenerated
-    const returning = isIdGenerated ? ' RETURNING "id"' : ''
-    const chunk = Math.max(1, Math.min(INSERT_CHUNK_ROWS, Math.floor(MAX_SQLITE_PARAMS / op.columns.length)))
-    const ids: unknown[] | undefined = isIdGenerated ? [] : undefined
+  /** Runs a batched insert, chunks first, each of its statements prepared once per table. */
+  #insert(statement: SqliteInsert): unknown[] | undefined {
+    const { rows, chunk, chunked } = statement
+    const ids: unknown[] | undefined = statement.returnsIds ? [] : undefined
     const { onQuery } = this
-    const chunked = chunk > 1 ? Math.floor(op.rows.length / chunk) * chunk : 0
     if (chunked > 0) {
-      const manyText = `INSERT INTO ${table} (${names}) VALUES ${new Array(chunk).fill(tuple).join(', ')}${returning}`
-      const insertChunks = (): number => this.#insertChunks(manyText, op, chunk, chunked, ids)
-      if (onQuery) runReported(onQuery, manyText, op.rows.slice(0, chunk).flat(), chunked / chunk, insertChunks, () => chunked)
+      const insertChunks = (): number => this.#insertChunks(statement, ids)
+      if (onQuery) runReported(onQuery, statement.manyText, rows.slice(0, chunk).flat(), chunked / chunk, insertChunks, () => chunked)
       else insertChunks()
     }
-    if (chunked < op.rows.length) {
-      const oneText = `INSERT INTO ${table} (${names}) VALUES ${tuple}`
-      const insertRest = (): number => this.#insertOneByOne(oneText, op, chunked, ids)
-      if (onQuery) runReported(onQuery, oneText, op.rows[chunked] ?? [], op.rows.length - chunked, insertRest, () => op.rows.length - chunked)
+    if (chunked < rows.length) {
+      const insertRest = (): number => this.#insertOneByOne(statement, ids)
+      if (onQuery) runReported(onQuery, statement.oneText, rows[chunked] ?? [], rows.length - chunked, insertRest, () => rows.length - chunked)
       else insertRest()
     }
     return ids
   }
 
-  /** Inserts rows [0, end) with the multi-row statement, `chunk` rows a run; collects generated ids into `ids`. */
-  #insertChunks(text: string, op: InsertOp, chunk: number, end: number, ids: unknown[] | undefined): number {
-    const many = this.statement(text)
-    if (ids) many.safeIntegers(op.meta.idType === 'BIGINT').raw(true)
-    for (let row = 0; row < end; row += chunk) {
-      const params = op.rows.slice(row, row + chunk).flat()
+  /** Inserts rows [0, chunked) with the multi-row statement, `chunk` rows a run; collects generated ids into `ids`. */
+  #insertChunks({ manyText, rows, chunk, chunked, bigintIds }: SqliteInsert, ids: unknown[] | undefined): number {
+    const many = this.statement(manyText)
+    if (ids) many.safeIntegers(bigintIds).raw(true)
+    for (let row = 0; row < chunked; row += chunk) {
+      const params = rows.slice(row, row + chunk).flat()
       if (!ids) {
         many.run(params)
         continue
@@ -222,53 +200,18 @@ export class SqliteDriver implements Driver {
       chunkIds.sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))
       for (const id of chunkIds) ids.push(id)
     }
-    return end
+    return chunked
   }
 
-  /** Inserts the rows from `start` on, one statement run each; collects generated ids into `ids`. */
-  #insertOneByOne(text: string, op: InsertOp, start: number, ids: unknown[] | undefined): number {
-    const one = this.statement(text)
-    if (ids) one.safeIntegers(op.meta.idType === 'BIGINT')
-    for (let row = start; row < op.rows.length; row++) {
-      const result = one.run(op.rows[row] as unknown[])
+  /** Inserts the rows from `chunked` on, one statement run each; collects generated ids into `ids`. */
+  #insertOneByOne({ oneText, rows, chunked, bigintIds }: SqliteInsert, ids: unknown[] | undefined): number {
+    const one = this.statement(oneText)
+    if (ids) one.safeIntegers(bigintIds)
+    for (let row = chunked; row < rows.length; row++) {
+      const result = one.run(rows[row] as unknown[])
       if (ids) ids.push(result.lastInsertRowid)
     }
-    return op.rows.length - start
-  }
-
-  #runOp(op: WriteOp, index: number): unknown[] | undefined {
-    if (op.kind !== 'insert' && op.kind !== 'update') {
-      this.#link(op)
-      return undefined
-    }
-    if (op.kind === 'insert') return this.#insert(op, this.dialect.quote(op.meta.tableName))
-    this.#update(op, index)
-    return undefined
-  }
-
-  /** One statement per row; a row that changed nothing missed its row, and the whole write rolls back. */
-  #update(op: UpdateOp, index: number): void {
-    const q = (name: string): string => this.dialect.quote(name)
-    const text = `UPDATE ${q(op.meta.tableName)} SET ${updateSetSql(op, q, () => '?')} WHERE "id" = ?${updateGuardSql(op, q, '?', '', () => '?')}`
-    const { onQuery } = this
-    const reassigned = reassignedParents(op)
-    let missed: number[] | undefined
-    const updateEach = (): number => {
-      const statement = this.statement(text)
-      let changes = 0
-      for (let r = 0; r < op.rows.length; r++) {
-        const row = op.rows[r] as unknown[]
-        // Parent references checked at their new value are bound again after the others.
-        const params = reassigned.length === 0 ? row : [...row, ...reassigned.map((i) => row[i])]
-        const changed = statement.run(params).changes
-        if (changed === 0) (missed ??= []).push(r)
-        changes += changed
-      }
-      return changes
-    }
-    if (onQuery) runReported(onQuery, text, op.rows[0] ?? [], op.rows.length, updateEach, (changes) => changes)
-    else updateEach()
-    if (missed) throw new RowsMissed(index, missed)
+    return rows.length - chunked
   }
 }
 

@@ -1,0 +1,53 @@
+import type { ColumnType } from '../metadata/column-type.js'
+import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import type { Dialect } from './dialect.js'
+import { uniqueIndexScopeSql } from './soft-delete-sql.js'
+
+/**
+ * @internal The SQL both databases spell alike: quoting, indexes, junction tables, references. Each
+ * dialect extends it and adds only its spelling (column types, table options, codecs, errors).
+ */
+export abstract class BaseDialect implements Pick<Dialect, 'quote' | 'createJunctionTableSql' | 'createIndexSql' | 'createUniqueIndexSql'> {
+  /** The column type of each value type in CREATE TABLE. */
+  protected abstract readonly columnSql: Record<ColumnType, string>
+  /** What follows the column list of a junction table's CREATE TABLE. */
+  protected readonly junctionTableOptions: string = ''
+
+  quote(identifier: string): string {
+    return `"${identifier.replace(/"/g, '""')}"`
+  }
+
+  /**
+   * The CREATE TABLE of a junction table: both columns reference their table's id ON DELETE CASCADE,
+   * and the pair is the primary key.
+   */
+  createJunctionTableSql(junction: JunctionMetadata): string {
+    const q = (name: string): string => this.quote(name)
+    const reference = (column: string, type: ColumnType, table: EntityMetadata): string =>
+      `${q(column)} ${this.columnSql[type]} NOT NULL REFERENCES ${q(table.tableName)} (${q(table.idColumn.name)}) ON DELETE CASCADE`
+    return (
+      `CREATE TABLE IF NOT EXISTS ${q(junction.tableName)} (` +
+      `${reference(junction.ownerColumn, junction.ownerType, junction.owner)}, ` +
+      `${reference(junction.targetColumn, junction.targetType, junction.target)}, ` +
+      `PRIMARY KEY (${q(junction.ownerColumn)}, ${q(junction.targetColumn)}))${this.junctionTableOptions}`
+    )
+  }
+
+  createIndexSql(table: string, indexName: string, column: string): string {
+    return `CREATE INDEX IF NOT EXISTS ${this.quote(indexName)} ON ${this.quote(table)} (${this.quote(column)})`
+  }
+
+  createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    return (
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
+      `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})${uniqueIndexScopeSql(meta, (name) => this.quote(name))}`
+    )
+  }
+
+  /** The foreign key of a to-one relation: a required one restricts deletes, an optional one empties. */
+  protected referencesSql(relation: RelationMetadata): string {
+    const target = relation.target
+    return `REFERENCES ${this.quote(target.tableName)} (${this.quote(target.idColumn.name)}) ON DELETE ${relation.nullable ? 'SET NULL' : 'RESTRICT'}`
+  }
+}
