@@ -92,6 +92,11 @@ class Egg extends Entity {
   @Relation(() => Chicken) chicken: Chicken
 }
 
+/** Depends on a class of a cycle without being part of it. */
+class Farmer extends Entity {
+  @Relation(() => Chicken) chicken: Chicken
+}
+
 class Rock extends Entity {
   @Relation(() => Paper) paper: Ref<Paper>
 }
@@ -233,7 +238,7 @@ describe('dependents graph: cycles', () => {
   })
 
   it('names only the cycle, not the path that led to it', () => {
-    expect(refusal([Writer, Essay, Chicken, Egg]).message).toBe(cycle('Chicken.egg -> Egg.chicken -> Chicken'))
+    expect(refusal([Farmer, Chicken, Egg]).message).toBe(cycle('Chicken.egg -> Egg.chicken -> Chicken'))
   })
 
   it('accepts the same two classes once one side of the cycle is optional', () => {
