@@ -1,63 +1,17 @@
 import { expect, it } from 'vitest'
 import {
-  Column,
   DependentsError,
   DetachedInstanceError,
   ForeignKeyError,
   Entity,
   OR,
   ORM,
-  Relation,
   ValidationError,
   type DependentsDict,
 } from '../../lib/index.js'
 import pg from 'pg'
 import { DATABASE_URL, describeEachDialect } from '../support/dialects.js'
-
-// The sample model.
-
-class User extends Entity {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends Entity {
-  @Column() name: string
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends Entity {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends Entity {
-  @Relation(() => User) createdBy: User
-  @Relation(() => User) approvedBy: User
-  @Relation(() => Story) story: Story
-  constructor(createdBy: User, approvedBy: User, story: Story) {
-    super()
-    this.createdBy = createdBy
-    this.approvedBy = approvedBy
-    this.story = story
-  }
-}
-
-const MODEL = [User, Tag, Story, Review]
+import { MODEL, Review, Story, Tag, User } from '../support/model.js'
 
 class Boom extends Error {}
 

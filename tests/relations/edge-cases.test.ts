@@ -14,39 +14,11 @@ import {
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { Story, Tag, User } from '../support/model.js'
 
 // Regression tests for defects found in review: each one failed before the fix.
 
 // --- the model ---
-
-class User extends Entity {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends Entity {
-  @Column() name: string
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends Entity {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
 
 const MODEL: EntityClass[] = [User, Tag, Story]
 
@@ -150,7 +122,7 @@ async function storyTitled(title: string): Promise<Loaded<Story>> {
   return story
 }
 
-async function tagNamed(name: string): Promise<Tag> {
+async function tagNamed(name: string): Promise<Loaded<Tag>> {
   const tag = await Tag.findOne({ where: { name } })
   if (!tag) throw new Error(`no tag named ${name}`)
   return tag

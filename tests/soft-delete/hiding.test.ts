@@ -4,73 +4,17 @@ import {
   BootError,
   Column,
   DetachedInstanceError,
-  Entity,
   ORM,
-  Relation,
   SoftDel,
   SoftDelUuid,
   Table,
   ValidationError,
   type BootOptions,
-  type EntityClass,
   type Where,
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
-
-class User extends SoftDel {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  @Relation(() => Story, { inverse: 'editor' }) edited: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends SoftDel {
-  @Column() name: string
-  @Relation(() => Story, { inverse: 'tags' }) stories: Story[]
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends SoftDel {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends SoftDelUuid {
-  @Column() text: string
-  @Relation(() => Story) story: Story
-  constructor(text: string, story: Story) {
-    super()
-    this.text = text
-    this.story = story
-  }
-}
-
-/** A plain dependent: not soft-deletable. */
-class Note extends Entity {
-  @Column() text: string
-  @Relation(() => User) author: User
-  constructor(text: string, author: User) {
-    super()
-    this.text = text
-    this.author = author
-  }
-}
-
-const CLASSES: readonly EntityClass[] = [SoftDel, SoftDelUuid, User, Tag, Story, Review, Note]
+import { MODEL as CLASSES, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 // --- classes for the declaration tests ---
 
@@ -310,7 +254,7 @@ describeEachDialect('soft delete: declaring', (db) => {
     await db.boot(CLASSES, { idTypeDefault: 'BIGINT' })
     const ann = new User('ann')
     const alpha = new Story('alpha', ann)
-    const review = new Review('fine', alpha)
+    const review = new Review('fine', alpha, ann)
     expect(review.id).toMatch(UUID_PATTERN)
     await ORM.flush()
     expect(typeof ann.id).toBe('bigint')
