@@ -13,6 +13,7 @@ import {
   type IdType,
 } from '../../lib/index.js'
 import { DATABASE_URL, describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { tableNames, columnNames } from '../support/raw-sql.js'
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -175,28 +176,6 @@ async function bootFailure(db: DialectContext, classes: readonly EntityClass[], 
 /** The n-th (1-based) placeholder of the booted dialect. */
 function param(n: number): string {
   return ORM.dialect === 'sqlite' ? '?' : `$${n}`
-}
-
-async function tableNames(): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      : await ORM.query(
-          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
-        )
-  return rows.map((row) => String(row.name)).sort()
-}
-
-async function columnNames(table: string): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query('SELECT name FROM pragma_table_info(?)', [table])
-      : await ORM.query(
-          `SELECT column_name AS name FROM information_schema.columns
-           WHERE table_schema = current_schema() AND table_name = $1`,
-          [table],
-        )
-  return rows.map((row) => String(row.name)).sort()
 }
 
 /** A date column as raw SQL returns it: epoch ms on SQLite, a Date on PostgreSQL. */

@@ -11,21 +11,10 @@ import {
 } from '../../lib/index.js'
 import pg from 'pg'
 import { DATABASE_URL, describeEachDialect } from '../support/dialects.js'
+import { rawCount, rawRows } from '../support/raw-sql.js'
 import { MODEL, Review, Story, Tag, User } from '../support/model.js'
 
 class Boom extends Error {}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const rows = await rawRows(text, params)
-  return Number(rows[0]?.n)
-}
 
 async function usernamesInDatabase(): Promise<string[]> {
   const rows = await rawRows('SELECT username FROM "user" ORDER BY id')

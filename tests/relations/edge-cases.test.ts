@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { rawCount, rawRows as raw } from '../support/raw-sql.js'
 import { Story, Tag, User } from '../support/model.js'
 
 // Regression tests for defects found in review: each one failed before the fix.
@@ -83,18 +84,6 @@ async function bootReusable(db: DialectContext, classes: readonly EntityClass[] 
       }
     },
   }
-}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function raw(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const [row] = await raw(text, params)
-  return Number(row?.n)
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {

@@ -14,6 +14,7 @@ import {
   type Ref,
 } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { columnNames, rawRows as raw, tableNames } from '../support/raw-sql.js'
 
 // --- the model ---
 
@@ -198,12 +199,6 @@ async function setup(db: DialectContext, classes: readonly EntityClass[], option
   }
 }
 
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function raw(text: string, params: unknown[] = []): Promise<Row[]> {
-  let n = 0
-  return ORM.query(ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text, params)
-}
-
 async function count(reader: Reader, table: string): Promise<number> {
   const rows = await reader.read(`SELECT count(*) AS n FROM ${table}`)
   return Number(rows[0]?.n)
@@ -213,25 +208,6 @@ async function count(reader: Reader, table: string): Promise<number> {
 async function pairs(reader: Reader, table: string, ownerColumn: string, targetColumn: string): Promise<number[][]> {
   const rows = await reader.read(`SELECT ${ownerColumn} AS o, ${targetColumn} AS t FROM ${table}`)
   return rows.map((row) => [Number(row.o), Number(row.t)]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!)
-}
-
-async function tableNames(): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      : await ORM.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
-  return rows.map((row) => String(row.name)).sort()
-}
-
-async function columnNames(table: string): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query('SELECT name FROM pragma_table_info(?)', [table])
-      : await ORM.query(
-          `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
-          [table],
-        )
-  return rows.map((row) => String(row.name)).sort()
 }
 
 /** A timestamp as raw SQL writes it: epoch ms on SQLite, a Date on PostgreSQL. */

@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { rawCount, rawRows, tableNames } from '../support/raw-sql.js'
 import { MODEL as CLASSES, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 // --- classes for the declaration tests ---
@@ -56,18 +57,6 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 type Row = Record<string, unknown>
 
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Row[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const [row] = await rawRows(text, params)
-  return Number(row?.n)
-}
-
 /** A date column as raw SQL returns it (epoch ms on SQLite, a Date on PostgreSQL), as epoch ms; null stays null. */
 function toMillis(value: unknown): number | null {
   if (value === null || value === undefined) return null
@@ -82,14 +71,6 @@ function withoutIdsAndTimes(row: Row | undefined): Row {
 
 async function storyRows(): Promise<Row[]> {
   return rawRows('SELECT * FROM story ORDER BY id')
-}
-
-async function tableNames(): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      : await ORM.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
-  return rows.map((row) => String(row.name)).sort()
 }
 
 /** Whether the column allows NULL, or undefined when the table has no such column. */

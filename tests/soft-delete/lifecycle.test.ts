@@ -9,21 +9,10 @@ import {
   ValidationError,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
+import { rawCount, rawRows } from '../support/raw-sql.js'
 import { MODEL, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 class Boom extends Error {}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const rows = await rawRows(text, params)
-  return Number(rows[0]?.n)
-}
 
 function toMillis(value: unknown): number | null {
   if (value === null || value === undefined) return null
