@@ -12,6 +12,7 @@ import {
 import pg from 'pg'
 import { DATABASE_URL, describeEachDialect } from '../support/dialects.js'
 import { rawCount, rawRows } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
 import { MODEL, Review, Story, Tag, User } from '../support/model.js'
 
 class Boom extends Error {}
@@ -45,15 +46,6 @@ async function seed() {
   const r2 = new Review(bob, ann, s3)
   await ORM.flush()
   return { ann, bob, cid, news, tech, s1, s2, s3, r1, r2 }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (reason: unknown) => reason,
-  )
 }
 
 async function dependentsError(promise: Promise<unknown>): Promise<DependentsError> {

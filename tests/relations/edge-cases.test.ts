@@ -15,6 +15,7 @@ import {
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 import { rawCount, rawRows as raw } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
 import { Story, Tag, User } from '../support/model.js'
 
 // Regression tests for defects found in review: each one failed before the fix.
@@ -84,15 +85,6 @@ async function bootReusable(db: DialectContext, classes: readonly EntityClass[] 
       }
     },
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(outcome).toBeInstanceOf(Error)
-  return outcome as Error
 }
 
 class Rollback extends Error {}

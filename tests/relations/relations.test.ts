@@ -15,6 +15,7 @@ import {
 } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 import { columnNames, rawRows as raw, tableNames } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
 
 // --- the model ---
 
@@ -230,16 +231,6 @@ async function insertRawStory(title: string, createdById: unknown, editorId: unk
 async function storyRow(reader: Reader, id: unknown): Promise<Row | undefined> {
   const [row] = await reader.read('SELECT title, created_by_id, editor_id, approver FROM story WHERE id = ?', [id])
   return row
-}
-
-/** Resolves with what the promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(outcome).toBeInstanceOf(Error)
-  return outcome as Error
 }
 
 async function bootFailure(db: DialectContext, classes: readonly EntityClass[]): Promise<BootError> {

@@ -15,6 +15,7 @@ import {
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 import { rawCount, rawRows, tableNames } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
 import { MODEL as CLASSES, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 // --- classes for the declaration tests ---
@@ -132,13 +133,6 @@ function names(tags: readonly Loaded<Tag>[]): string[] {
 
 function usernames(users: readonly Loaded<User>[]): string[] {
   return users.map((user) => user.username)
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
 }
 
 function thrown(fn: () => void): unknown {
