@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { expect, it } from 'vitest'
 import {
   BootError,
@@ -12,6 +13,7 @@ import {
   type IdType,
 } from '../../lib/index.js'
 import { DATABASE_URL, describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { tableNames, columnNames } from '../support/raw-sql.js'
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -148,75 +150,16 @@ class Stray extends Entity {
   }
 }
 
-// --- entities that boot must refuse ---
+// --- entities that boot must refuse (the other refusals are unit-tested in tests/unit/metadata-validation.test.ts) ---
 
 // esbuild emits no decorator metadata: the decorator is applied by hand to a class that has none.
-class Plain extends Entity {
-  declare name: string
-}
-Column()(Plain.prototype, 'name')
-
 class PlainTyped extends Entity {
   declare name: string
 }
 Column({ type: 'text' })(PlainTyped.prototype, 'name')
 
-class lowerName extends Entity {
-  @Column() title: string
-}
-
 class SnakeProp extends Entity {
   @Column() First_name: string
-}
-
-class ManualId extends Entity {
-  @Column() override id: number = 0
-}
-
-class ManualCreatedAt extends Entity {
-  @Column() override createdAt: Date = new Date()
-}
-
-class Owner extends Entity {
-  @Column() name: string
-}
-
-class Pet extends Entity {
-  @Column() owner: Owner
-}
-
-const FirstTwin = (() => {
-  class Twin extends Entity {
-    @Column() left: string
-  }
-  return Twin
-})()
-
-const SecondTwin = (() => {
-  class Twin extends Entity {
-    @Column() right: string
-  }
-  return Twin
-})()
-
-@Table({ name: 'shared_table' })
-class Alpha extends Entity {}
-
-@Table({ name: 'shared_table' })
-class Beta extends Entity {}
-
-class Loose {
-  name = ''
-}
-
-class Middle extends Entity {}
-
-class Grandchild extends Middle {
-  static ormClassSettings_ = { idType: 'UUID' }
-}
-
-class StrangeId extends Entity {
-  static ormClassSettings_ = { idType: 'SERIAL' }
 }
 
 // --- helpers ---
@@ -235,28 +178,6 @@ function param(n: number): string {
   return ORM.dialect === 'sqlite' ? '?' : `$${n}`
 }
 
-async function tableNames(): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      : await ORM.query(
-          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
-        )
-  return rows.map((row) => String(row.name)).sort()
-}
-
-async function columnNames(table: string): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query('SELECT name FROM pragma_table_info(?)', [table])
-      : await ORM.query(
-          `SELECT column_name AS name FROM information_schema.columns
-           WHERE table_schema = current_schema() AND table_name = $1`,
-          [table],
-        )
-  return rows.map((row) => String(row.name)).sort()
-}
-
 /** A date column as raw SQL returns it: epoch ms on SQLite, a Date on PostgreSQL. */
 function rawTime(value: unknown): number {
   return new Date(value as number | Date).getTime()
@@ -268,12 +189,6 @@ function collectingLogger(): { warnings: string[]; warn(message: string): void }
 }
 
 describeEachDialect('ORM.boot() validation', (db) => {
-  it('names Class.property and asks for an explicit type when a property has no design:type metadata', async () => {
-    const error = await bootFailure(db, [Plain])
-    expect(error.message).toContain('Plain.name')
-    expect(error.message).toContain('explicit type')
-  })
-
   it('boots a class without metadata once the column type is explicit', async () => {
     await db.boot([PlainTyped])
     const row = new PlainTyped()
@@ -284,69 +199,25 @@ describeEachDialect('ORM.boot() validation', (db) => {
     expect((await PlainTyped.findById(row.id))?.name).toBe('typed')
   })
 
-  it('refuses a class name that is not PascalCase', async () => {
-    const error = await bootFailure(db, [lowerName])
-    expect(error.message).toContain('lowerName')
-    expect(error.message).toContain('PascalCase')
-  })
-
-  it('refuses a property name that is not camelCase', async () => {
-    const error = await bootFailure(db, [SnakeProp])
-    expect(error.message).toContain('SnakeProp.First_name')
-    expect(error.message).toContain('camelCase')
-  })
-
-  it('refuses @Column() on id', async () => {
-    const error = await bootFailure(db, [ManualId])
-    expect(error.message).toContain('ManualId.id')
-    expect(error.message).toContain('Remove the decorator')
-  })
-
-  it('refuses @Column() on createdAt', async () => {
-    const error = await bootFailure(db, [ManualCreatedAt])
-    expect(error.message).toContain('ManualCreatedAt.createdAt')
-    expect(error.message).toContain('Remove the decorator')
-  })
-
-  it('refuses a column typed as another entity and points to @Relation', async () => {
-    const error = await bootFailure(db, [Owner, Pet])
-    expect(error.message).toContain('Pet.owner')
-    expect(error.message).toContain('Owner')
-    expect(error.message).toContain('@Relation')
-  })
-
-  it('refuses two different classes with the same name', async () => {
-    const error = await bootFailure(db, [FirstTwin, SecondTwin])
-    expect(error.message).toContain('Twin')
-    expect(error.message).toMatch(/rename/i)
-  })
-
-  it('refuses two classes that map to the same table', async () => {
-    const error = await bootFailure(db, [Alpha, Beta])
-    expect(error.message).toContain('Alpha')
-    expect(error.message).toContain('Beta')
-    expect(error.message).toContain('shared_table')
-    expect(error.message).toContain('@Table')
-  })
-
-  it('refuses a class that does not extend Entity', async () => {
-    const error = await bootFailure(db, [Loose as unknown as EntityClass])
-    expect(error.message).toContain('Loose')
-    expect(error.message).toContain('extend Entity')
-  })
-
-  it('refuses ormClassSettings_ on a grandchild of Entity', async () => {
-    const error = await bootFailure(db, [Grandchild])
-    expect(error.message).toContain('Grandchild')
-    expect(error.message).toContain('ormClassSettings_')
-    expect(error.message).toContain('directly')
-  })
-
-  it('refuses an unknown idType in ormClassSettings_', async () => {
-    const error = await bootFailure(db, [StrangeId])
-    expect(error.message).toContain('StrangeId')
-    expect(error.message).toContain('SERIAL')
-    expect(error.message).toContain("'UUID'")
+  it('refuses invalid classes before touching the database: its tables and rows stay as they were', async () => {
+    // An in-memory database lives as long as its handle: keep one across the boots.
+    const handle = db.name === 'sqlite-memory' ? new Database(':memory:') : undefined
+    await db.boot([Note], handle ? { sqlite: handle } : {})
+    const reuse = handle ? { sqlite: handle } : db.connectionOptions()
+    new Note('kept')
+    await ORM.close()
+    const error = await ORM.boot([Note, Spare, SnakeProp], reuse).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(BootError)
+    expect((error as BootError).message).toContain('SnakeProp.First_name')
+    expect((error as BootError).message).toContain('camelCase')
+    await ORM.boot([Note], reuse)
+    expect(await tableNames()).toEqual(['note'])
+    expect(await Note.count()).toBe(1)
+    await ORM.close()
+    handle?.close()
   })
 
   it('refuses an unknown idTypeDefault', async () => {

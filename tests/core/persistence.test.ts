@@ -13,6 +13,7 @@ import {
   type OrmError,
 } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { rawRows } from '../support/raw-sql.js'
 
 class Account extends Entity {
   @Column() name: string
@@ -67,13 +68,6 @@ async function bootWithReader(db: DialectContext, classes: readonly EntityClass[
       return handle.prepare(text).all(params) as Record<string, unknown>[]
     },
   }
-}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
 }
 
 async function rawCount(reader: Reader | undefined, text: string, params: unknown[] = []): Promise<number> {

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { Column, DetachedInstanceError, Entity, ORM, UniqueConstraintError } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
+import { rawRows } from '../support/raw-sql.js'
 
 class Wallet extends Entity {
   @Column() owner: string
@@ -13,13 +14,6 @@ class Wallet extends Entity {
     this.email = email
     this.balance = balance
   }
-}
-
-/** Raw SQL through the ORM, written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
 }
 
 async function owners(): Promise<string[]> {

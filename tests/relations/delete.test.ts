@@ -1,77 +1,21 @@
 import { expect, it } from 'vitest'
 import {
-  Column,
   DependentsError,
   DetachedInstanceError,
   ForeignKeyError,
   Entity,
   OR,
   ORM,
-  Relation,
   ValidationError,
   type DependentsDict,
 } from '../../lib/index.js'
 import pg from 'pg'
 import { DATABASE_URL, describeEachDialect } from '../support/dialects.js'
-
-// The issue's sample model.
-
-class User extends Entity {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends Entity {
-  @Column() name: string
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends Entity {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends Entity {
-  @Relation(() => User) createdBy: User
-  @Relation(() => User) approvedBy: User
-  @Relation(() => Story) story: Story
-  constructor(createdBy: User, approvedBy: User, story: Story) {
-    super()
-    this.createdBy = createdBy
-    this.approvedBy = approvedBy
-    this.story = story
-  }
-}
-
-const MODEL = [User, Tag, Story, Review]
+import { rawCount, rawRows } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
+import { MODEL, Review, Story, Tag, User } from '../support/model.js'
 
 class Boom extends Error {}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const rows = await rawRows(text, params)
-  return Number(rows[0]?.n)
-}
 
 async function usernamesInDatabase(): Promise<string[]> {
   const rows = await rawRows('SELECT username FROM "user" ORDER BY id')
@@ -102,15 +46,6 @@ async function seed() {
   const r2 = new Review(bob, ann, s3)
   await ORM.flush()
   return { ann, bob, cid, news, tech, s1, s2, s3, r1, r2 }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (reason: unknown) => reason,
-  )
 }
 
 async function dependentsError(promise: Promise<unknown>): Promise<DependentsError> {

@@ -14,39 +14,13 @@ import {
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
+import { rawCount, rawRows as raw } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
+import { Story, Tag, User } from '../support/model.js'
 
 // Regression tests for defects found in review: each one failed before the fix.
 
 // --- the model ---
-
-class User extends Entity {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends Entity {
-  @Column() name: string
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends Entity {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
 
 const MODEL: EntityClass[] = [User, Tag, Story]
 
@@ -113,27 +87,6 @@ async function bootReusable(db: DialectContext, classes: readonly EntityClass[] 
   }
 }
 
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function raw(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const [row] = await raw(text, params)
-  return Number(row?.n)
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(outcome).toBeInstanceOf(Error)
-  return outcome as Error
-}
-
 class Rollback extends Error {}
 
 function titles(stories: readonly Loaded<Story>[]): string[] {
@@ -150,7 +103,7 @@ async function storyTitled(title: string): Promise<Loaded<Story>> {
   return story
 }
 
-async function tagNamed(name: string): Promise<Tag> {
+async function tagNamed(name: string): Promise<Loaded<Tag>> {
   const tag = await Tag.findOne({ where: { name } })
   if (!tag) throw new Error(`no tag named ${name}`)
   return tag

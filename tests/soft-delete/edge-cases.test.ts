@@ -2,6 +2,9 @@ import { expect, it } from 'vitest'
 import { Column, ORM, Relation, SoftDel, SoftDelUuid } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 
+// Not the canonical model of tests/support: these edge cases file stories under a soft-deletable
+// Category (required for Filed, optional for Story), so Story, and the classes around it, are local.
+
 class Category extends SoftDel {
   @Column() name: string
   constructor(name: string) {

@@ -4,73 +4,19 @@ import {
   BootError,
   Column,
   DetachedInstanceError,
-  Entity,
   ORM,
-  Relation,
   SoftDel,
   SoftDelUuid,
   Table,
   ValidationError,
   type BootOptions,
-  type EntityClass,
   type Where,
 } from '../../lib/index.js'
 import type { Loaded } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
-
-class User extends SoftDel {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  @Relation(() => Story, { inverse: 'editor' }) edited: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends SoftDel {
-  @Column() name: string
-  @Relation(() => Story, { inverse: 'tags' }) stories: Story[]
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends SoftDel {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends SoftDelUuid {
-  @Column() text: string
-  @Relation(() => Story) story: Story
-  constructor(text: string, story: Story) {
-    super()
-    this.text = text
-    this.story = story
-  }
-}
-
-/** A plain dependent: not soft-deletable. */
-class Note extends Entity {
-  @Column() text: string
-  @Relation(() => User) author: User
-  constructor(text: string, author: User) {
-    super()
-    this.text = text
-    this.author = author
-  }
-}
-
-const CLASSES: readonly EntityClass[] = [SoftDel, SoftDelUuid, User, Tag, Story, Review, Note]
+import { rawCount, rawRows, tableNames } from '../support/raw-sql.js'
+import { rejection } from '../support/rejection.js'
+import { MODEL as CLASSES, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 // --- classes for the declaration tests ---
 
@@ -112,18 +58,6 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 type Row = Record<string, unknown>
 
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Row[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const [row] = await rawRows(text, params)
-  return Number(row?.n)
-}
-
 /** A date column as raw SQL returns it (epoch ms on SQLite, a Date on PostgreSQL), as epoch ms; null stays null. */
 function toMillis(value: unknown): number | null {
   if (value === null || value === undefined) return null
@@ -138,14 +72,6 @@ function withoutIdsAndTimes(row: Row | undefined): Row {
 
 async function storyRows(): Promise<Row[]> {
   return rawRows('SELECT * FROM story ORDER BY id')
-}
-
-async function tableNames(): Promise<string[]> {
-  const rows =
-    ORM.dialect === 'sqlite'
-      ? await ORM.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-      : await ORM.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
-  return rows.map((row) => String(row.name)).sort()
 }
 
 /** Whether the column allows NULL, or undefined when the table has no such column. */
@@ -207,13 +133,6 @@ function names(tags: readonly Loaded<Tag>[]): string[] {
 
 function usernames(users: readonly Loaded<User>[]): string[] {
   return users.map((user) => user.username)
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
 }
 
 function thrown(fn: () => void): unknown {
@@ -310,7 +229,7 @@ describeEachDialect('soft delete: declaring', (db) => {
     await db.boot(CLASSES, { idTypeDefault: 'BIGINT' })
     const ann = new User('ann')
     const alpha = new Story('alpha', ann)
-    const review = new Review('fine', alpha)
+    const review = new Review('fine', alpha, ann)
     expect(review.id).toMatch(UUID_PATTERN)
     await ORM.flush()
     expect(typeof ann.id).toBe('bigint')

@@ -1,88 +1,18 @@
 import { expect, it } from 'vitest'
 import {
-  Column,
   DatabaseError,
   DependentsError,
   DetachedInstanceError,
-  Entity,
   ORM,
-  Relation,
   RestoreError,
-  SoftDel,
-  SoftDelUuid,
   UniqueConstraintError,
   ValidationError,
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
-
-// The seeds' scenario: users write stories, stories get reviews, users keep plain notes.
-
-class User extends SoftDel {
-  @Column({ unique: true }) username: string
-  @Relation(() => Story, { inverse: 'createdBy' }) stories: Story[]
-  constructor(username: string) {
-    super()
-    this.username = username
-  }
-}
-
-class Tag extends SoftDel {
-  @Column() name: string
-  constructor(name: string) {
-    super()
-    this.name = name
-  }
-}
-
-class Story extends SoftDel {
-  @Column() title: string
-  @Relation(() => User) createdBy: User
-  @Relation(() => User, { nullable: true }) editor?: User
-  @Relation(() => Tag) tags: Tag[] = []
-  constructor(title: string, createdBy: User) {
-    super()
-    this.title = title
-    this.createdBy = createdBy
-  }
-}
-
-class Review extends SoftDelUuid {
-  @Column() text: string
-  @Relation(() => Story) story: Story
-  @Relation(() => User) createdBy: User
-  constructor(text: string, story: Story, createdBy: User) {
-    super()
-    this.text = text
-    this.story = story
-    this.createdBy = createdBy
-  }
-}
-
-class Note extends Entity {
-  @Column() body: string
-  @Relation(() => User) author: User
-  constructor(body: string, author: User) {
-    super()
-    this.body = body
-    this.author = author
-  }
-}
-
-const MODEL = [SoftDel, SoftDelUuid, User, Tag, Story, Review, Note]
+import { rawCount, rawRows } from '../support/raw-sql.js'
+import { MODEL, Note, Review, Story, Tag, User } from '../support/soft-model.js'
 
 class Boom extends Error {}
-
-/** Raw SQL through the ORM (which flushes first), written with `?` placeholders on both dialects. */
-async function rawRows(text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  let n = 0
-  const dialectText = ORM.dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-  return ORM.query(dialectText, params)
-}
-
-async function rawCount(text: string, params: unknown[] = []): Promise<number> {
-  const rows = await rawRows(text, params)
-  return Number(rows[0]?.n)
-}
 
 function toMillis(value: unknown): number | null {
   if (value === null || value === undefined) return null
