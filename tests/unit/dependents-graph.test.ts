@@ -20,7 +20,7 @@ interface Analysis {
 function analyze(classes: readonly unknown[]): Analysis {
   const registry = buildMetadata(classes, { entity: Entity, builtinBases: new Set([SoftDel, SoftDelUuid]) }, 'INT')
   const graph = analyzeRelations(registry)
-  const insertOrder = [...registry.entities].sort((a, b) => a.insertRank - b.insertRank).map((meta) => meta.className)
+  const insertOrder = [...registry.entities].sort((a, b) => graph.insertRank(a) - graph.insertRank(b)).map((meta) => meta.className)
   return { graph, registry, insertOrder, meta: (ctor) => registry.forClass(ctor)! }
 }
 

@@ -47,7 +47,7 @@ const nowCell = dialect.encode('date', NOW)
  */
 function setup(classes: readonly unknown[]) {
   const registry = buildMetadata(classes, { entity: Entity, builtinBases: new Set([SoftDel, SoftDelUuid]) }, 'INT')
-  analyzeRelations(registry)
+  const graph = analyzeRelations(registry)
   const meta = (ctor: object): EntityMetadata => registry.forClass(ctor)!
   const inserts: Stateful[] = []
   const updates: Stateful[] = []
@@ -91,7 +91,7 @@ function setup(classes: readonly unknown[]) {
       }
     },
     plan(): WritePlan {
-      return planWrites(dialect, { inserts, updates, updatedSlots }, NOW)
+      return planWrites(dialect, graph, { inserts, updates, updatedSlots }, NOW)
     },
   }
 }
