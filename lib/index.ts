@@ -6,7 +6,7 @@ export type { QueryEvent } from './dialect/query-event.js'
 export { Entity } from './entity/entity.js'
 export { SoftDel, SoftDelUuid } from './entity/soft-del.js'
 export type { RestoreOptions, SoftDeleteOptions } from './entity/soft-del.js'
-export type { PurgeResult } from './operations/soft-deleter.js'
+export type { PurgeResult } from './operations/purger.js'
 export type { DependentInstance, EntityClass, EntityId, EntityJson } from './entity/entity.js'
 export type {
   CountOptions,

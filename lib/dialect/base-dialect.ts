@@ -1,6 +1,5 @@
 import type { ColumnType } from '../metadata/column-type.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata, RelationMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import type { Dialect } from './dialect.js'
 import { uniqueIndexScopeSql } from './soft-delete-sql.js'
 

@@ -1,11 +1,9 @@
 import type { ColumnType } from '../metadata/column-type.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import type { JunctionMetadata } from '../metadata/relation-metadata.js'
 import type { OrmError } from '../errors/orm-error.js'
 
 // Old import paths of the soft-delete conditions; their home is soft-delete-sql.ts.
-export { keepHiddenMembersSql, liveParentsSql } from './soft-delete-sql.js'
 
 /** @internal The database-specific half of veil-orm: SQL spelling, value codecs and error conversion. */
 export interface Dialect {

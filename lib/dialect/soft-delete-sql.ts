@@ -1,5 +1,4 @@
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import { hiddenMembers, parentsThatMustBeLive, uniqueAmong, visibleRows, type RowFilter, type Visibility } from '../soft-delete/visibility.js'
 
 // The SQL spelling of the soft-delete rule's answers (lib/soft-delete/visibility.ts decides them). It

@@ -1,5 +1,4 @@
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import { parentsThatMustBeLive } from '../soft-delete/visibility.js'
 import type { Dialect, InsertOp, LinkOp, UpdateOp, WriteOp } from './dialect.js'
 import { liveParentsSql, type Quote } from './soft-delete-sql.js'

@@ -3,6 +3,7 @@ import { normalizeValue } from '../metadata/column-values.js'
 import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { MANAGED, NEW, STATE, type Stateful } from '../state/entity-state.js'
 import { Reference, isStateful } from '../state/reference.js'
+import { setDeletedFlag } from '../soft-delete/deletion-flag.js'
 import type { ChangeTracker } from '../session/change-tracker.js'
 import type { Reader } from '../session/reader.js'
 import type { Runtime } from '../session/runtime.js'
@@ -71,18 +72,7 @@ function installSoftDeleteAccessors(meta: EntityMetadata, slot: number, runtime:
     },
     set(this: Stateful, value: unknown) {
       if (typeof value !== 'boolean') throw ValidationError.wrongType(`${meta.className}.isDeleted`, 'a boolean', value)
-      const state = this[STATE]
-      if (value === (state.values[slot] !== undefined)) return
-      const isPending = state.dirty?.has(slot) === true
-      const before = state.deletedAtBeforeFlag
-      if (isPending && before !== undefined && value === (before !== null)) {
-        // Flipped back before a flush: no change at all. A soft-deleted row keeps its deletion time (a new
-        // stamp would take it out of the cascade that hid it), and a live row is not "restored" again.
-        runtime.dropPendingChange(this, state, slot, before ?? undefined)
-        return
-      }
-      if (!isPending) state.deletedAtBeforeFlag = (state.values[slot] as Date | undefined) ?? null
-      runtime.onWrite(this, state, slot, value ? runtime.nextDeletionStamp() : undefined)
+      setDeletedFlag(runtime, this, this[STATE], slot, value)
     },
   })
 }

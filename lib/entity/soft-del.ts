@@ -3,14 +3,9 @@ import type { Where } from './find-options.js'
 import { requireRuntime } from '../session/active-runtime.js'
 import type { Stateful } from '../state/entity-state.js'
 import { checkOptions, defineOptions, type OptionKind } from '../util/check-options.js'
-import {
-  purgeDeleted,
-  restoreInstance,
-  restoreWhere,
-  softDeleteInstance,
-  softDeleteWhere,
-  type PurgeResult,
-} from '../operations/soft-deleter.js'
+import { restoreWhere, softDeleteWhere } from '../operations/bulk-soft-deleter.js'
+import { purgeDeleted, type PurgeResult } from '../operations/purger.js'
+import { restoreInstance, softDeleteInstance } from '../operations/soft-deleter.js'
 
 /** Options of `softDelete()` on an instance. */
 export interface SoftDeleteOptions {

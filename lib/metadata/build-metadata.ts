@@ -11,7 +11,6 @@ import { checkPropertyName, resolveColumn, type ColumnDraft } from './resolve-co
 import { relationKind, resolveRelationTarget } from './resolve-relation.js'
 
 // Postgres' dialect names its foreign keys with it; it lives in index-name.ts.
-export { indexName } from './index-name.js'
 
 type AnyClass = abstract new (...args: never[]) => object
 

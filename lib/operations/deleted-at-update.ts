@@ -1,9 +1,9 @@
 import type { Connection } from '../dialect/dialect.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { CompiledQuery } from '../query/query-compiler.js'
+import type { CompiledQuery } from '../query/param-list.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
 import { applySoftDeleteState } from '../soft-delete/soft-delete-memory.js'
-import { loadedVersion } from '../session/write-planner.js'
+import { loadedVersion } from '../session/row-encoder.js'
 import type { SoftDeleteHost } from './operation-host.js'
 
 /**

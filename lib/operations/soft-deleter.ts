@@ -3,36 +3,32 @@ import { ConcurrencyError } from '../errors/concurrency-error.js'
 import { RestoreError } from '../errors/restore-error.js'
 import { UniqueConstraintError } from '../errors/unique-constraint-error.js'
 import { ValidationError } from '../errors/validation-error.js'
-import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import { requiredSoftDeletableParents, type RelationMetadata } from '../metadata/relation-metadata.js'
+import type { EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
+import { parentsThatMustBeLive } from '../soft-delete/visibility.js'
+import { DeletionClock } from '../soft-delete/deletion-clock.js'
+import { deletedAtSlot, isFlaggedDeleted, setDeletedFlag } from '../soft-delete/deletion-flag.js'
 import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
-import { loadedVersion } from '../session/write-planner.js'
+import { loadedVersion } from '../session/row-encoder.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { cascadeRestore, cascadeSoftDelete } from './soft-delete-cascade.js'
 
-// The class-wide forms live in their own modules; entity/soft-del.ts and index.ts import them from here.
-export { restoreWhere, softDeleteWhere } from './bulk-soft-deleter.js'
-export { purgeDeleted, type PurgeResult } from './purger.js'
-
-/** deleted_at is always at slot 3 of a soft-deletable class. */
-const DELETED_AT = 3
-
 /** @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction. */
 export async function softDeleteInstance(host: SoftDeleteHost, entity: Stateful, options: { cascade?: boolean } | undefined): Promise<void> {
   const state = enterInstance(host, entity, 'softDelete')
+  const slot = deletedAtSlot(state) as number
   if (!options?.cascade) {
-    if (state.values[DELETED_AT] === undefined) host.onWrite(entity, state, DELETED_AT, host.nextDeletionStamp())
+    setDeletedFlag(host, entity, state, slot, true)
     await host.flush()
     return
   }
   // A soft delete still pending (isDeleted = true, not flushed) becomes this cascade.
-  if (state.dirty?.has(DELETED_AT) && state.values[DELETED_AT] !== undefined) host.dropPendingChange(entity, state, DELETED_AT, undefined)
+  if (state.dirty?.has(slot) && isFlaggedDeleted(state, slot)) host.dropPendingChange(entity, state, slot, undefined)
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await host.flush()
-  if (state.values[DELETED_AT] !== undefined) return
+  if (isFlaggedDeleted(state, slot)) return
   const stamp = host.nextDeletionStamp(true)
   const statements = new SoftDeleteCompiler(host.compiler)
   await settlingMiss(host, entity, () =>
@@ -53,9 +49,10 @@ export async function restoreInstance(
   options: { cascade?: boolean; withAncestors?: boolean } | undefined,
 ): Promise<void> {
   const state = enterInstance(host, entity, 'restore')
+  const slot = deletedAtSlot(state) as number
   // Live, or restored by a pending isDeleted = false, which the flush writes.
-  if (state.values[DELETED_AT] === undefined) return host.flush()
-  const stamp = state.values[DELETED_AT] as Date
+  if (!isFlaggedDeleted(state, slot)) return host.flush()
+  const stamp = state.values[slot] as Date
   await host.flush()
   const { meta } = state
   const id = state.values[0]
@@ -65,8 +62,8 @@ export async function restoreInstance(
       inTransaction(host, async (connection) => {
         await checkParents(host, statements, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
         await writeRoot(host, statements, connection, entity, 'restore', undefined)
-        // Only a cascade's deletion time is odd (see Runtime.nextDeletionStamp): another root has nothing to bring back.
-        if (options?.cascade && stamp.getTime() % 2 === 1) await cascadeRestore({ host, statements, connection }, meta, [id], stamp)
+        // Only a cascade's rows carry a cascade stamp: another root has nothing to bring back.
+        if (options?.cascade && DeletionClock.isCascadeStamp(stamp)) await cascadeRestore({ host, statements, connection }, meta, [id], stamp)
       }),
     )
   } catch (error) {
@@ -147,7 +144,7 @@ async function checkParents(
   row: string,
   withAncestors: boolean,
 ): Promise<void> {
-  const required = requiredSoftDeletableParents(meta)
+  const required = parentsThatMustBeLive(meta)
   if (required.length === 0) return
   const references = statements.selectParentIds(meta, required, id)
   const [parentIds] = await connection.select(references.text, references.params, meta.needsSafeIntegers)

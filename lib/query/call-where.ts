@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
-import type { ParamList, QueryCompiler } from './query-compiler.js'
+import type { QueryCompiler } from './query-compiler.js'
+import type { ParamList } from './param-list.js'
 
 /**
  * @internal The condition of the `where` given to a bulk call (`Class.delete()`, `softDelete()`, `restore()`),

@@ -1,7 +1,9 @@
 import type { Dialect } from '../dialect/dialect.js'
+import { visibilitySql } from '../dialect/soft-delete-sql.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
-import { ParamList, type CompiledQuery, type QueryCompiler } from './query-compiler.js'
+import { type QueryCompiler } from './query-compiler.js'
+import { ParamList, type CompiledQuery } from './param-list.js'
 
 /**
  * @internal Builds the statements of a guarded hard delete (`delete()`, `Class.delete({ where })`) and of
@@ -48,7 +50,8 @@ export class DeleteCompiler {
   ): CompiledQuery {
     const params = new ParamList(this.#dialect)
     let where = `(${relations.map((relation) => this.#matchSql(owner, relation, ids, params)).join(' OR ')})`
-    if (visibility === 'live' && owner.deletedAtColumn) where += ` AND ${this.#quote(owner.deletedAtColumn.name)} IS NULL`
+    const visible = visibilitySql(owner, visibility, (name) => this.#quote(name))
+    if (visible) where += ` AND ${visible}`
     const text =
       `SELECT ${this.query.selectList(owner)} FROM ${this.#quote(owner.tableName)} WHERE ${where} ORDER BY ${this.#quote(owner.idColumn.name)}` +
       (limit === undefined ? '' : ` LIMIT ${limit}`)

@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect/dialect.js'
+import { visibilitySql } from '../dialect/soft-delete-sql.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { ParamList, type CompiledQuery } from './query-compiler.js'
+import { ParamList, type CompiledQuery } from './param-list.js'
 
 /**
  * @internal Builds the lookups that trace a failed flush's constraint violation back to its rows: which rows
@@ -13,7 +14,8 @@ export class LookupCompiler {
   selectHolders(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[]): CompiledQuery {
     const params = new ParamList(this.dialect)
     const name = this.#quote(column.name)
-    const live = meta.deletedAtColumn ? ` AND ${this.#quote(meta.deletedAtColumn.name)} IS NULL` : ''
+    const visible = visibilitySql(meta, 'live', (name) => this.#quote(name))
+    const live = visible && ` AND ${visible}`
     const text =
       `SELECT ${this.#quote(meta.idColumn.name)}, ${name} FROM ${this.#quote(meta.tableName)} ` +
       `WHERE ${this.#inList(name, column, values, params)}${live}`

@@ -2,16 +2,12 @@ import type { Dialect } from '../dialect/dialect.js'
 import { visibilitySql, type Quote } from '../dialect/soft-delete-sql.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnType } from '../metadata/column-type.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import type { JunctionMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import { visibilityOf, type Visibility } from '../soft-delete/visibility.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
 import { andSql, UnsavedInstanceInWhere, WhereCompiler, type InstanceId } from './where-compiler.js'
 
 // Old import paths: these moved to param-list.ts, where-compiler.ts and soft-delete/visibility.ts.
-export { ParamList, type CompiledQuery } from './param-list.js'
-export { UnsavedInstanceInWhere, type InstanceId } from './where-compiler.js'
-export { visibilityOf, type Visibility } from '../soft-delete/visibility.js'
 
 /** @internal The options `find()` accepts, untyped (the typed form lives with Entity). */
 export interface RawFindOptions {

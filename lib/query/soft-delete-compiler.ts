@@ -1,7 +1,9 @@
-import { liveParentsSql, type Dialect } from '../dialect/dialect.js'
+import { type Dialect } from '../dialect/dialect.js'
 import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
-import { ParamList, type CompiledQuery, type QueryCompiler } from './query-compiler.js'
+import { type QueryCompiler } from './query-compiler.js'
+import { ParamList, type CompiledQuery } from './param-list.js'
+import { liveParentsSql } from '../dialect/soft-delete-sql.js'
 
 /** @internal What an UPDATE of deleted_at does: soft-delete live rows, or restore soft-deleted ones. */
 export type DeletedAtChange = 'softDelete' | 'restore'

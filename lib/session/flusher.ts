@@ -6,7 +6,9 @@ import { explainFlushFailure, isExplainable } from './flush-failures.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { adoptOwnFields, type CollectionWrapper } from './own-fields.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { changesUpdatedAt, loadedVersion, planWrites, type InsertOrder, type TakenWork, type WritePlan } from './write-planner.js'
+import { changesUpdatedAt } from '../soft-delete/updated-at-rule.js'
+import { planWrites, type InsertOrder, type TakenWork, type WritePlan } from './write-planner.js'
+import { loadedVersion } from './row-encoder.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {

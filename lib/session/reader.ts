@@ -5,7 +5,7 @@ import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { compileBeforeFlush } from '../query/compile-before-flush.js'
-import type { CompiledQuery, QueryCompiler, RawFindOptions, Visibility } from '../query/query-compiler.js'
+import type { QueryCompiler, RawFindOptions } from '../query/query-compiler.js'
 import { DETACHED, NEW, type EntityState, type Stateful } from '../state/entity-state.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { InverseView, Reference } from '../state/reference.js'
@@ -13,6 +13,8 @@ import type { Hydrator } from './hydrator.js'
 import type { CollectionWrapper } from './own-fields.js'
 import type { RelationLoader } from './relation-loader.js'
 import type { UnitOfWork } from './unit-of-work.js'
+import type { CompiledQuery } from '../query/param-list.js'
+import type { Visibility } from '../soft-delete/visibility.js'
 
 /** @internal What reading needs from the booted ORM. */
 export interface ReadHost {

@@ -1,7 +1,8 @@
 import type { Connection } from '../dialect/dialect.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
-import type { QueryCompiler, Visibility } from '../query/query-compiler.js'
+import type { QueryCompiler } from '../query/query-compiler.js'
+import { relationVisibility, type Visibility } from '../soft-delete/visibility.js'
 import { MANAGED, STATE, setMembers, type Stateful } from '../state/entity-state.js'
 import type { Hydrator } from './hydrator.js'
 import type { IdentityMap } from '../state/identity-map.js'
@@ -53,8 +54,7 @@ export class RelationLoader {
     for (const [key, nested] of Object.entries(spec)) {
       if (nested === false || nested === undefined || key === WITH_DELETED) continue
       const relation = meta.relationsByProperty.get(key) as RelationMetadata
-      const visibility = nested !== true && (nested as { withDeleted?: boolean }).withDeleted ? 'all' : 'live'
-      const related = await this.loadRelation(relation, instances, connection, visibility)
+      const related = await this.loadRelation(relation, instances, connection, relationVisibility(nested))
       if (nested !== true) await this.load(relation.target, related, nested as object, connection)
     }
   }

@@ -5,7 +5,7 @@ import type { OrmError } from '../errors/orm-error.js'
 import type { DependentsGraph } from '../graph/dependents-graph.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
-import { QueryCompiler, type RawFindOptions, type Visibility } from '../query/query-compiler.js'
+import { QueryCompiler, type RawFindOptions } from '../query/query-compiler.js'
 import type { Logger } from '../util/logger.js'
 import { DeletionClock } from '../soft-delete/deletion-clock.js'
 import { hideSoftDeleted } from '../soft-delete/soft-delete-memory.js'
@@ -26,6 +26,7 @@ import { explainMissedRows, type StaleRowsHost } from './stale-rows.js'
 import { TransactionScopes, type ScopeHost } from './transaction-scopes.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import { WriteVersions } from './write-versions.js'
+import { type Visibility } from '../soft-delete/visibility.js'
 
 /** @internal Boot options that shape runtime behaviour. */
 export interface RuntimeOptions {

@@ -8,12 +8,12 @@ import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata
 import { applyHardDelete } from './applied-deletes.js'
 import type { Hydrator } from './hydrator.js'
 import { DETACHED, MANAGED, NEW, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
-import { requiredSoftDeletableParents } from '../metadata/relation-metadata.js'
+import { parentsThatMustBeLive } from '../soft-delete/visibility.js'
 import type { QueryCompiler } from '../query/query-compiler.js'
 import type { SoftDeleteMemoryHost } from '../soft-delete/soft-delete-memory.js'
 import { Reference, isStateful } from '../state/reference.js'
 import type { UnitOfWork } from './unit-of-work.js'
-import { loadedVersion } from './write-planner.js'
+import { loadedVersion } from './row-encoder.js'
 
 /** @internal What reading rows again and settling missed writes needs from the booted ORM. */
 export interface StaleRowsHost extends SoftDeleteMemoryHost<UnitOfWork> {
@@ -185,7 +185,7 @@ async function whyRestoreMissed(host: StaleRowsHost, connection: Connection, sta
   const deletedAt = meta.deletedAtColumn
   const isRestore = deletedAt !== undefined && state.dirty?.has(deletedAt.index) === true && state.values[deletedAt.index] === undefined
   if (!isRestore) return 'changed'
-  for (const relation of requiredSoftDeletableParents(meta)) {
+  for (const relation of parentsThatMustBeLive(meta)) {
     const target = relation.target
     const deletedAtColumn = target.deletedAtColumn as ColumnMetadata
     // The parent as the flush wrote it: the instance's reference (maybe reassigned in this flush) and the

@@ -2,14 +2,11 @@ import type { Dialect, UpdateOp, WriteOp } from '../dialect/dialect.js'
 import type { PendingInstance } from '../errors/pending-instance.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { requiredSoftDeletableParents } from '../metadata/relation-metadata.js'
+import { parentsThatMustBeLive } from '../soft-delete/visibility.js'
+import { changesUpdatedAt } from '../soft-delete/updated-at-rule.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
 import { JunctionPlanner, type MembershipChange } from './junction-planner.js'
 import { RowEncoder, loadedVersion } from './row-encoder.js'
-
-// Moved to their own modules; re-exported for the flusher and the explanations of failed flushes.
-export { describeRow } from './describe-row.js'
-export { loadedVersion } from './row-encoder.js'
 
 /** @internal The instances and dirty slots a flush took out of a unit of work. */
 export interface TakenWork {
@@ -142,7 +139,7 @@ class WritePlanner {
     }
     if (columnIndexes.length === 0 && !hasMembership) return
     const deletedAt = meta.deletedAtColumn
-    const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && requiredSoftDeletableParents(meta).length > 0
+    const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && parentsThatMustBeLive(meta).length > 0
     const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
     let group = groups.get(key)
     if (!group) {
@@ -167,18 +164,6 @@ class WritePlanner {
     group.entities.push(entity)
     if (encoder.hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
   }
-}
-
-/**
- * @internal Whether writing these dirty slots moves updatedAt: any column but `deleted_at` does;
- * to-many membership (junction rows) and soft delete/restore do not.
- */
-export function changesUpdatedAt(meta: EntityMetadata, slots: ReadonlySet<number>): boolean {
-  for (const slot of slots) {
-    const column = meta.columns[slot]
-    if (column && column.role !== 'deletedAt') return true
-  }
-  return false
 }
 
 /**

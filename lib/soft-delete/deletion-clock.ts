@@ -7,6 +7,11 @@
 export class DeletionClock {
   #lastCascadeStamp = 0
 
+  /** Whether a deleted_at was drawn for a cascade (an odd millisecond), so a restore may bring its rows back. */
+  static isCascadeStamp(stamp: Date): boolean {
+    return stamp.getTime() % 2 === 1
+  }
+
   /** The deleted_at for a soft delete made now: an even millisecond, or a fresh odd one for a cascade. */
   next(forCascade = false): Date {
     const now = Date.now()

@@ -1,5 +1,4 @@
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
-import { requiredSoftDeletableParents, type JunctionMetadata, type RelationMetadata } from '../metadata/relation-metadata.js'
+import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 
 // THE soft-delete visibility rule, asked by the query compiler, the relation loader, the write compilers
 // and the dialects' DDL; they only spell its answers in SQL (lib/dialect/soft-delete-sql.ts).
@@ -67,7 +66,7 @@ export function hiddenMembers(junction: JunctionMetadata): RowFilter | undefined
  * back (be restored): no row reappears under a hidden parent.
  */
 export function parentsThatMustBeLive(meta: EntityMetadata): readonly RelationMetadata[] {
-  return requiredSoftDeletableParents(meta)
+  return meta.relations.filter((relation) => relation.isDependency && relation.target.deletedAtColumn !== undefined)
 }
 
 /**

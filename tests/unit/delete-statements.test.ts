@@ -5,11 +5,12 @@ import { SqliteDialect } from '../../lib/dialect/sqlite/sqlite-dialect.js'
 import { analyzeRelations } from '../../lib/graph/dependents-graph.js'
 import { buildMetadata } from '../../lib/metadata/build-metadata.js'
 import type { EntityMetadata } from '../../lib/metadata/entity-metadata.js'
-import { requiredSoftDeletableParents } from '../../lib/metadata/relation-metadata.js'
+import { parentsThatMustBeLive } from '../../lib/soft-delete/visibility.js'
 import { DeleteCompiler } from '../../lib/query/delete-compiler.js'
 import { LookupCompiler } from '../../lib/query/lookup-compiler.js'
-import { QueryCompiler, type CompiledQuery } from '../../lib/query/query-compiler.js'
+import { QueryCompiler } from '../../lib/query/query-compiler.js'
 import { SoftDeleteCompiler } from '../../lib/query/soft-delete-compiler.js'
+import { type CompiledQuery } from '../../lib/query/param-list.js'
 
 // The statements of the explicit write operations, pinned per dialect without a database: a person writes
 // posts (labelled), posts get comments, a person keeps plain notes.
@@ -226,7 +227,7 @@ describe('soft delete statements', () => {
   })
 
   it("reads a restored row's required parents, then each parent's deleted_at", () => {
-    expectSql((c) => c.softDelete.selectParentIds(post, requiredSoftDeletableParents(post), 5), {
+    expectSql((c) => c.softDelete.selectParentIds(post, parentsThatMustBeLive(post), 5), {
       sqlite: { text: 'SELECT "author_id" FROM "post" WHERE "id" = ?', params: [5] },
       postgres: { text: 'SELECT "author_id" FROM "post" WHERE "id" = $1', params: [5] },
     })

@@ -1,7 +1,6 @@
 import { Column, Entity, Relation, SoftDel, SoftDelUuid, Table } from '../../lib/index.js'
 import { buildMetadata } from '../../lib/metadata/build-metadata.js'
-import type { EntityMetadata } from '../../lib/metadata/entity-metadata.js'
-import type { JunctionMetadata } from '../../lib/metadata/relation-metadata.js'
+import type { EntityMetadata, JunctionMetadata } from '../../lib/metadata/entity-metadata.js'
 
 /** A soft-deletable class with a unique column: its unique index covers live rows only. */
 export class Writer extends SoftDel {

@@ -1,7 +1,7 @@
 import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
-import { indexName } from '../../metadata/build-metadata.js'
+import { indexName } from '../../metadata/index-name.js'
 import { BaseDialect } from '../base-dialect.js'
 import type { Dialect } from '../dialect.js'
 import type { OrmError } from '../../errors/orm-error.js'

@@ -1,0 +1,37 @@
+import type { EntityState, Stateful } from '../state/entity-state.js'
+
+/** @internal What setting the soft-delete flag asks of the session: record or drop a pending change, and draw a stamp. */
+export interface DeletionFlagHost {
+  onWrite(entity: Stateful, state: EntityState, slot: number, value: unknown): void
+  dropPendingChange(entity: Stateful, state: EntityState, slot: number, value: unknown): void
+  nextDeletionStamp(forCascade?: boolean): Date
+}
+
+/** @internal The slot of deleted_at in an instance of a soft-deletable class (undefined for any other class). */
+export function deletedAtSlot(state: EntityState): number | undefined {
+  return state.meta.deletedAtColumn?.index
+}
+
+/** @internal Whether the instance is soft-deleted as this process knows it (a pending flag counts). */
+export function isFlaggedDeleted(state: EntityState, slot: number): boolean {
+  return state.values[slot] !== undefined
+}
+
+/**
+ * @internal Sets an instance's soft-delete flag for the next flush: the one implementation behind
+ * `isDeleted = true/false` and `softDelete()`/`restore()` without a cascade. Setting the state the row is
+ * already in changes nothing; flipping a pending flag back drops the pending change.
+ */
+export function setDeletedFlag(host: DeletionFlagHost, entity: Stateful, state: EntityState, slot: number, isDeleted: boolean): void {
+  if (isDeleted === isFlaggedDeleted(state, slot)) return
+  const isPending = state.dirty?.has(slot) === true
+  const before = state.deletedAtBeforeFlag
+  if (isPending && before !== undefined && isDeleted === (before !== null)) {
+    // Flipped back before a flush: no change at all. A soft-deleted row keeps its deletion time (a new
+    // stamp would take it out of the cascade that hid it), and a live row is not "restored" again.
+    host.dropPendingChange(entity, state, slot, before ?? undefined)
+    return
+  }
+  if (!isPending) state.deletedAtBeforeFlag = (state.values[slot] as Date | undefined) ?? null
+  host.onWrite(entity, state, slot, isDeleted ? host.nextDeletionStamp() : undefined)
+}
