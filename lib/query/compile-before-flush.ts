@@ -1,5 +1,5 @@
 import { UnsavedInstanceInWhere } from './where-compiler.js'
-import { type CompiledQuery } from './param-list.js'
+import type { CompiledQuery } from './param-list.js'
 
 /**
  * @internal Compiles a query before the flush that precedes it, so that a bad query changes nothing; a where

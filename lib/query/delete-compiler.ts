@@ -2,7 +2,7 @@ import type { Dialect } from '../dialect/dialect.js'
 import { visibilitySql } from '../dialect/soft-delete-sql.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
-import { type QueryCompiler } from './query-compiler.js'
+import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
 
 /**

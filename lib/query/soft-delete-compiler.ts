@@ -1,9 +1,9 @@
-import { type Dialect } from '../dialect/dialect.js'
+import type { Dialect } from '../dialect/dialect.js'
 import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
-import { type QueryCompiler } from './query-compiler.js'
+import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
-import { liveParentsSql } from '../dialect/soft-delete-sql.js'
+import { liveParentsSql, visibilitySql } from '../dialect/soft-delete-sql.js'
 
 /** @internal What an UPDATE of deleted_at does: soft-delete live rows, or restore soft-deleted ones. */
 export type DeletedAtChange = 'softDelete' | 'restore'
@@ -118,6 +118,7 @@ export class SoftDeleteCompiler {
   ): CompiledQuery {
     const dialect = this.#dialect
     const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
+    const quote = (name: string): string => this.#quote(name)
     // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
     const params = new ParamList(dialect)
     let set = change === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
@@ -125,12 +126,12 @@ export class SoftDeleteCompiler {
     if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
     const condition = buildCondition(params)
     const conditions = condition ? [`(${condition})`] : []
-    if (change === 'softDelete') conditions.push(`${deletedAt} IS NULL`)
+    if (change === 'softDelete') conditions.push(visibilitySql(meta, 'live', quote))
     else if (stamp) {
       const from = params.bind(dialect.encode('date', stamp))
       const to = params.bind(dialect.encode('date', new Date(stamp.getTime() + 1)))
       conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
-    } else conditions.push(`${deletedAt} IS NOT NULL`)
+    } else conditions.push(visibilitySql(meta, 'deleted', quote))
     conditions.push(...guard)
     const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
     const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING ${returning}`
@@ -164,7 +165,7 @@ export class SoftDeleteCompiler {
 
   #deletedBefore(meta: EntityMetadata, olderThan: Date, params: ParamList): string {
     const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
-    return `${deletedAt} IS NOT NULL AND ${deletedAt} < ${params.bind(this.#dialect.encode('date', olderThan))}`
+    return `${visibilitySql(meta, 'deleted', (name) => this.#quote(name))} AND ${deletedAt} < ${params.bind(this.#dialect.encode('date', olderThan))}`
   }
 
   #quote(name: string): string {

@@ -7,7 +7,7 @@ import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metada
 import { LookupCompiler } from '../query/lookup-compiler.js'
 import { MANAGED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { Reference, isStateful } from '../state/reference.js'
-import { type TakenWork } from './write-planner.js'
+import type { TakenWork } from './write-planner.js'
 import { describeRow } from './describe-row.js'
 
 // A database error of a batched write names a constraint, not a row: a unique violation in a 500-row INSERT

@@ -26,7 +26,7 @@ import { explainMissedRows, type StaleRowsHost } from './stale-rows.js'
 import { TransactionScopes, type ScopeHost } from './transaction-scopes.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import { WriteVersions } from './write-versions.js'
-import { type Visibility } from '../soft-delete/visibility.js'
+import type { Visibility } from '../soft-delete/visibility.js'
 
 /** @internal Boot options that shape runtime behaviour. */
 export interface RuntimeOptions {

@@ -10,7 +10,7 @@ import { DeleteCompiler } from '../../lib/query/delete-compiler.js'
 import { LookupCompiler } from '../../lib/query/lookup-compiler.js'
 import { QueryCompiler } from '../../lib/query/query-compiler.js'
 import { SoftDeleteCompiler } from '../../lib/query/soft-delete-compiler.js'
-import { type CompiledQuery } from '../../lib/query/param-list.js'
+import type { CompiledQuery } from '../../lib/query/param-list.js'
 
 // The statements of the explicit write operations, pinned per dialect without a database: a person writes
 // posts (labelled), posts get comments, a person keeps plain notes.

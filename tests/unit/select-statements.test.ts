@@ -4,7 +4,7 @@ import { QueryCompiler } from '../../lib/query/query-compiler.js'
 import { SqliteDialect } from '../../lib/dialect/sqlite/sqlite-dialect.js'
 import { PostgresDialect } from '../../lib/dialect/postgres/postgres-dialect.js'
 import { Comment, junctionOf, Label, metaOf, Plain, Post } from './sql-model.js'
-import { type CompiledQuery } from '../../lib/query/param-list.js'
+import type { CompiledQuery } from '../../lib/query/param-list.js'
 
 const compilers = { sqlite: new QueryCompiler(new SqliteDialect(), () => undefined), postgres: new QueryCompiler(new PostgresDialect(), () => undefined) }
 
