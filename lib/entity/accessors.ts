@@ -17,6 +17,7 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
   const { tracker, reader } = runtime
   for (const relation of meta.relations) installRelationAccessor(meta, relation, tracker, reader)
   if (meta.deletedAtColumn) installSoftDeleteAccessors(meta, meta.deletedAtColumn.index, runtime)
+  for (const column of [meta.deletedByColumn, meta.deletionReasonColumn]) if (column) installAuditAccessor(meta, column)
   if (meta.versionColumn) installVersionAccessor(meta, meta.versionColumn)
   for (const column of meta.columns) {
     if (column.role !== 'user') continue
@@ -35,6 +36,18 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
             },
     })
   }
+}
+
+/** `deletedBy` and `deletionReason` read what the last soft delete recorded; soft deletes and restores write them. */
+function installAuditAccessor(meta: EntityMetadata, column: ColumnMetadata): void {
+  Object.defineProperty(meta.ctor.prototype, column.property, {
+    configurable: true,
+    enumerable: false,
+    get: plainGetter(column),
+    set(this: Stateful) {
+      throw ValidationError.badOption(`${meta.className}.${column.property} is set by veil-orm; soft-delete inside ORM.actingAs() and pass softDelete({ reason }).`)
+    },
+  })
 }
 
 /** The version column reads the loaded version and refuses assignments: every update sets it. */
