@@ -55,6 +55,12 @@ class PlainPost extends SoftDel {
   @Relation(() => Author) author: Author
 }
 
+/** ORM.md's example class ("Who deleted it"). */
+@Table({ audit: true })
+class Invoice extends SoftDel {
+  @Column() number: string
+}
+
 const MODEL = [Author, Post, Comment, Vote]
 
 /** deleted_by and deletion_reason of one row, read with raw SQL. */
@@ -243,6 +249,34 @@ describeEachDialect('soft delete audit: who deleted it', (db) => {
     expect(() => {
       ;(first as unknown as { deletedBy: string }).deletedBy = 'me'
     }).toThrow(ValidationError)
+  })
+
+  it("runs ORM.md's example", async () => {
+    await db.boot([Invoice])
+    const invoice = Object.assign(new Invoice(), { number: '1042' })
+    const currentUser = { id: 42 }
+    // --- ORM.md audit example ---
+    await ORM.actingAs(currentUser.id, async () => {
+      await invoice.softDelete({ reason: 'duplicate of #1041' })
+    })
+    expect(invoice.deletedBy).toBe('42')
+    expect(invoice.deletionReason).toBe('duplicate of #1041')
+    expect(await Invoice.find({ where: { deletedBy: '42' }, onlyDeleted: true })).toEqual([invoice])
+    // --- end ---
+    expect(await ORM.actingAs('job', async () => 'result')).toBe('result')
+  })
+
+  it('counts the parents restore({ cascade: true, withAncestors: true }) brings back, and a pending restore', async () => {
+    await db.boot(MODEL)
+    const { ann, posts, comments } = await seed()
+    await ann.softDelete({ cascade: true })
+    const comment = comments[2] as Comment
+    expect(await comment.restore({ cascade: true, withAncestors: true })).toEqual({ Comment: 1, Post: 1, Author: 1 })
+    expect(posts[1]?.isDeleted).toBe(false)
+    const first = posts[0] as Post
+    first.isDeleted = false
+    expect(await first.restore({ cascade: true })).toEqual({ Post: 1 })
+    expect(await first.restore({ cascade: true })).toEqual({ Post: 0 })
   })
 
   it('adds deleted_by and deletion_reason to an existing table at boot', async () => {
