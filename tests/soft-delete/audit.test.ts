@@ -269,10 +269,14 @@ describeEachDialect('soft delete audit: who deleted it', (db) => {
   it('counts the parents restore({ cascade: true, withAncestors: true }) brings back, and a pending restore', async () => {
     await db.boot(MODEL)
     const { ann, posts, comments } = await seed()
-    await ann.softDelete({ cascade: true })
+    await ORM.actingAs('ann', () => ann.softDelete({ cascade: true, reason: 'gone' }))
     const comment = comments[2] as Comment
     expect(await comment.restore({ cascade: true, withAncestors: true })).toEqual({ Comment: 1, Post: 1, Author: 1 })
     expect(posts[1]?.isDeleted).toBe(false)
+    // The ancestors' audit is cleared with them; the rows still hidden keep theirs.
+    expect(await auditInDb('author', ann.id)).toEqual([null, null])
+    expect(await auditInDb('post', posts[1]?.id)).toEqual([null, null])
+    expect(await auditInDb('post', posts[0]?.id)).toEqual(['ann', 'gone'])
     const first = posts[0] as Post
     first.isDeleted = false
     expect(await first.restore({ cascade: true })).toEqual({ Post: 1 })
