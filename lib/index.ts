@@ -5,13 +5,15 @@ export type { BootOptions, CloseOptions, SqlLogOptions } from './orm/boot-option
 export type { QueryEvent } from './dialect/query-event.js'
 export { Entity } from './entity/entity.js'
 export { SoftDel, SoftDelUuid } from './entity/soft-del.js'
-export type { RestoreOptions, SoftDeleteOptions } from './entity/soft-del.js'
+export type { RestoreOptions, SoftDeleteOptions, SoftDeleteWhereOptions } from './entity/soft-del.js'
+export type { CascadeCounts } from './operations/soft-delete-cascade.js'
 export type { PurgeResult } from './operations/purger.js'
 export type { DependentInstance, EntityClass, EntityId, EntityJson } from './entity/entity.js'
 export type {
   CountOptions,
   DataKeys,
   DeleteOptions,
+  FindByIdOptions,
   FindOptions,
   Lazy,
   Loaded,

@@ -17,7 +17,13 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
   const { tracker, reader } = runtime
   for (const relation of meta.relations) installRelationAccessor(meta, relation, tracker, reader)
   if (meta.deletedAtColumn) installSoftDeleteAccessors(meta, meta.deletedAtColumn.index, runtime)
-  if (meta.versionColumn) installVersionAccessor(meta, meta.versionColumn)
+  for (const column of [meta.deletedByColumn, meta.deletionReasonColumn]) {
+    if (!column) continue
+    const hint = `${meta.className}.${column.property} is set by veil-orm; soft-delete inside ORM.actingAs() and pass softDelete({ reason }).`
+    installReadOnlyAccessor(meta, column, () => ValidationError.badOption(hint))
+  }
+  const version = meta.versionColumn
+  if (version) installReadOnlyAccessor(meta, version, () => ValidationError.readOnly(meta.className, version.property))
   for (const column of meta.columns) {
     if (column.role !== 'user') continue
     Object.defineProperty(meta.ctor.prototype, column.property, {
@@ -37,14 +43,17 @@ export function installAccessors(meta: EntityMetadata, runtime: Runtime): void {
   }
 }
 
-/** The version column reads the loaded version and refuses assignments: every update sets it. */
-function installVersionAccessor(meta: EntityMetadata, column: ColumnMetadata): void {
+/**
+ * A column that veil-orm alone writes reads its value and refuses assignments: the version (every update
+ * sets it), and `deletedBy`/`deletionReason` (soft deletes and restores write them).
+ */
+function installReadOnlyAccessor(meta: EntityMetadata, column: ColumnMetadata, refusal: () => ValidationError): void {
   Object.defineProperty(meta.ctor.prototype, column.property, {
     configurable: true,
     enumerable: false,
     get: plainGetter(column),
     set(this: Stateful) {
-      throw ValidationError.readOnly(meta.className, column.property)
+      throw refusal()
     },
   })
 }

@@ -3,7 +3,7 @@ import { requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type Loaded, type Relations, type VisibilityOptions } from './find-options.js'
+import { OPTIONS, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../operations/deleter.js'
@@ -184,15 +184,20 @@ export abstract class Entity {
   }
 
   /**
-   * The row with this id, or undefined.
+   * The row with this id, or undefined; `relations` are loaded as `find()` loads them.
    *
    * ```ts
    * const account = await Account.findById(1)
+   * const story = await Story.findById(4, { relations: { createdBy: true } })   // story.createdBy is loaded
    * ```
    */
-  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<Loaded<T> | undefined> {
+  static async findById<T extends Entity, R extends Relations<T> = {}>(
+    this: EntityClass<T>,
+    id: EntityId,
+    options?: FindByIdOptions<T, R>,
+  ): Promise<Loaded<T, R> | undefined> {
     const [runtime, meta] = enterStatic(this, OPTIONS.findById, options)
-    return runtime.findById<Loaded<T>>(meta, id, visibilityOf(options))
+    return runtime.findById<Loaded<T, R>>(meta, id, visibilityOf(options), options?.relations)
   }
 
   /**

@@ -108,6 +108,12 @@ export type Loaded<T, R = {}> = {
     : T[K]
 }
 
+/** Options of `findById()`; `R` is the `relations` object, which types what is loaded (as for `find()`). */
+export interface FindByIdOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions {
+  /** Relations to load with the row, as `find()` loads them. */
+  readonly relations?: R
+}
+
 /** Options of `count()`. */
 export interface CountOptions<T> extends VisibilityOptions {
   readonly where?: Where<T>
@@ -141,7 +147,7 @@ const FIND_KINDS = {
 export const OPTIONS = {
   find: defineOptions('find', FIND_KINDS, HINTS),
   findOne: defineOptions('findOne', FIND_KINDS, HINTS),
-  findById: defineOptions('findById', VISIBILITY_KINDS, HINTS),
+  findById: defineOptions('findById', { relations: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof FindByIdOptions<unknown>, OptionKind>, HINTS),
   count: defineOptions('count', { where: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof CountOptions<unknown>, OptionKind>, HINTS),
   delete: defineOptions('delete', { where: 'value' } satisfies Record<keyof DeleteOptions<unknown>, OptionKind>, HINTS),
   getDependents: defineOptions('getDependents', { withDeleted: 'boolean' }, HINTS),

@@ -6,6 +6,7 @@ import { checkOptions, defineOptions, type OptionKind } from '../util/check-opti
 import { restoreWhere, softDeleteWhere } from '../operations/bulk-soft-deleter.js'
 import { purgeDeleted, type PurgeResult } from '../operations/purger.js'
 import { restoreInstance, softDeleteInstance } from '../operations/soft-deleter.js'
+import type { CascadeCounts } from '../operations/soft-delete-cascade.js'
 
 /** Options of `softDelete()` on an instance. */
 export interface SoftDeleteOptions {
@@ -14,6 +15,19 @@ export interface SoftDeleteOptions {
    * required relations (recursively), all with this one deletion time.
    */
   readonly cascade?: boolean
+  /**
+   * Why the row is soft-deleted (free text, at most 2000 characters), kept in `deletionReason` of an
+   * audited class (`@Table({ audit: true })`) and of every row a cascade hides with it.
+   */
+  readonly reason?: string
+}
+
+/** Options of `Class.softDelete({ where })`. */
+export interface SoftDeleteWhereOptions<T> {
+  /** The rows to soft-delete; `{}` for every live row. */
+  readonly where: Where<T>
+  /** Why, kept in `deletionReason` of an audited class (as `softDelete({ reason })` on an instance). */
+  readonly reason?: string
 }
 
 /** Options of `restore()` on an instance. */
@@ -29,9 +43,9 @@ const CASCADE_HINT = { cascade: 'cascade applies to softDelete() and restore() o
 
 /** The options of the soft-delete calls, checked before they run. */
 const OPTIONS = {
-  softDelete: defineOptions('softDelete', { cascade: 'boolean' } satisfies Record<keyof SoftDeleteOptions, OptionKind>),
+  softDelete: defineOptions('softDelete', { cascade: 'boolean', reason: 'value' } satisfies Record<keyof SoftDeleteOptions, OptionKind>),
   restore: defineOptions('restore', { cascade: 'boolean', withAncestors: 'boolean' } satisfies Record<keyof RestoreOptions, OptionKind>),
-  softDeleteWhere: defineOptions('softDelete', WHERE_ONLY, CASCADE_HINT),
+  softDeleteWhere: defineOptions('softDelete', { ...WHERE_ONLY, reason: 'value' }, CASCADE_HINT),
   restoreWhere: defineOptions('restore', WHERE_ONLY, CASCADE_HINT),
   purgeDeleted: defineOptions('purgeDeleted', { olderThan: 'value' }),
 }
@@ -51,41 +65,57 @@ export abstract class SoftDel extends Entity {
   declare isDeleted: boolean
   /** When the row was soft-deleted, or undefined for a live row. */
   declare readonly deletedAt: Date | undefined
+  /**
+   * Audited classes (`@Table({ audit: true })`): the `ORM.actingAs()` actor that soft-deleted the row (a
+   * number actor reads back as its decimal text); undefined for a live row, without an actor, or on a
+   * class that is not audited.
+   */
+  declare readonly deletedBy: string | undefined
+  /** Audited classes: the `reason` given to the soft delete, or undefined. */
+  declare readonly deletionReason: string | undefined
 
   /**
-   * Soft-deletes the row and flushes; a no-op when it already is.
+   * Soft-deletes the row and flushes; a no-op when it already is. With `cascade: true`, resolves with the
+   * rows soft-deleted per class (the root's class included).
    *
    * ```ts
-   * await user.softDelete({ cascade: true })   // the user, their stories, those stories' reviews
+   * const counts = await user.softDelete({ cascade: true })   // { User: 1, Story: 2, Review: 5 }
    * ```
    */
-  async softDelete(options?: SoftDeleteOptions): Promise<void> {
+  softDelete(options: SoftDeleteOptions & { readonly cascade: true }): Promise<CascadeCounts>
+  softDelete(options?: SoftDeleteOptions & { readonly cascade?: false }): Promise<void>
+  softDelete(options?: SoftDeleteOptions): Promise<CascadeCounts | undefined>
+  async softDelete(options?: SoftDeleteOptions): Promise<CascadeCounts | void> {
     const runtime = requireRuntime(`soft-delete a ${this.constructor.name}`)
     checkOptions(options, OPTIONS.softDelete, this.constructor.name)
-    await softDeleteInstance(runtime, this as unknown as Stateful, options)
+    return softDeleteInstance(runtime, this as unknown as Stateful, options)
   }
 
   /**
-   * Restores a soft-deleted row and flushes; a no-op for a live row.
+   * Restores a soft-deleted row and flushes; a no-op for a live row. With `cascade: true`, resolves with
+   * the rows restored per class (the root's class and any `withAncestors` parents included).
    *
    * ```ts
-   * await user.restore({ cascade: true })
+   * const counts = await user.restore({ cascade: true })      // { User: 1, Story: 2, Review: 5 }
    * ```
    */
-  async restore(options?: RestoreOptions): Promise<void> {
+  restore(options: RestoreOptions & { readonly cascade: true }): Promise<CascadeCounts>
+  restore(options?: RestoreOptions & { readonly cascade?: false }): Promise<void>
+  restore(options?: RestoreOptions): Promise<CascadeCounts | undefined>
+  async restore(options?: RestoreOptions): Promise<CascadeCounts | void> {
     const runtime = requireRuntime(`restore a ${this.constructor.name}`)
     checkOptions(options, OPTIONS.restore, this.constructor.name)
-    await restoreInstance(runtime, this as unknown as Stateful, options)
+    return restoreInstance(runtime, this as unknown as Stateful, options)
   }
 
   /**
    * Soft-deletes every live row that matches, in one statement; returns how many.
    *
    * ```ts
-   * const n = await User.softDelete({ where: { lastSeen: sql`< ${cutoff}` } })
+   * const n = await User.softDelete({ where: { lastSeen: sql`< ${cutoff}` }, reason: 'inactive' })
    * ```
    */
-  static async softDelete<T extends SoftDel>(this: EntityClass<T>, options: { readonly where: Where<T> }): Promise<number> {
+  static async softDelete<T extends SoftDel>(this: EntityClass<T>, options: SoftDeleteWhereOptions<T>): Promise<number> {
     const runtime = requireRuntime(`call ${this.name}.softDelete()`)
     checkOptions(options, OPTIONS.softDeleteWhere, this.name)
     return softDeleteWhere(runtime, this, options)

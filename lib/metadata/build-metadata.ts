@@ -12,6 +12,9 @@ import { relationKind, resolveRelationTarget } from './resolve-relation.js'
 
 // Postgres' dialect names its foreign keys with it; it lives in index-name.ts.
 
+/** The properties an audited class maps itself. */
+const AUDIT_PROPERTIES = new Set(['deletedBy', 'deletionReason'])
+
 type AnyClass = abstract new (...args: never[]) => object
 
 /** @internal What the metadata builder needs to know about the entity hierarchy. */
@@ -101,10 +104,18 @@ function buildEntityMetadata(
   addColumn({ property: 'id', name: 'id', type: idColumnType(idType), nullable: false, unique: false, role: 'id' })
   addColumn({ property: 'createdAt', name: timestampNames.createdAt ?? 'created_at', type: 'date', nullable: false, unique: false, role: 'createdAt' })
   addColumn({ property: 'updatedAt', name: timestampNames.updatedAt ?? 'updated_at', type: 'date', nullable: false, unique: false, role: 'updatedAt' })
-  if (chain.some((klass) => roots.builtinBases.has(klass))) {
+  const isSoftDeletable = chain.some((klass) => roots.builtinBases.has(klass))
+  if (isSoftDeletable) {
     // Every built-in base is soft-deletable: one nullable timestamp is the whole state, isDeleted derives from it.
     const name = timestampNames.deletedAt ?? 'deleted_at'
     addColumn({ property: 'deletedAt', name, type: 'date', nullable: true, unique: false, role: 'deletedAt', lookupIndexName: indexName(tableName, name, 'idx') })
+  }
+  const audited = isAudited(chain)
+  if (audited) {
+    if (!isSoftDeletable) throw BootError.badOption(`@Table({ audit: true }) on ${className}: only a soft-deletable class (extending SoftDel or SoftDelUuid) can be audited.`)
+    // Who soft-deleted the row, and why: written with deleted_at, cleared by a restore (lib/soft-delete/deletion-audit.ts).
+    addColumn({ property: 'deletedBy', name: 'deleted_by', type: 'text', nullable: true, unique: false, role: 'deletedBy' })
+    addColumn({ property: 'deletionReason', name: 'deletion_reason', type: 'text', nullable: true, unique: false, role: 'deletionReason' })
   }
 
   const seenProperties = new Set<string>()
@@ -119,6 +130,9 @@ function buildEntityMetadata(
       }
       if (seenProperties.has(declaration.property)) continue
       seenProperties.add(declaration.property)
+      if (audited && AUDIT_PROPERTIES.has(declaration.property)) {
+        throw BootError.badOption(`${className}.${declaration.property} is written by @Table({ audit: true }); rename the @Column() property.`)
+      }
       const column = addColumn(resolveColumn(className, declaration, roots.entity, warn))
       if (column.role === 'version' && columns.some((other) => other.role === 'version' && other !== column)) {
         throw BootError.badOption(`${className}.${column.property} is a second version column; a class has at most one @Column({ version: true }).`)
@@ -171,6 +185,15 @@ function nearestTimestampNames(chain: readonly AnyClass[]): { createdAt?: string
     if (columns) return columns
   }
   return {}
+}
+
+/** Whether the nearest `@Table()` of the chain that says anything about `audit` turns it on. */
+function isAudited(chain: readonly AnyClass[]): boolean {
+  for (const klass of chain) {
+    const audit = ownTableDeclaration(klass)?.audit
+    if (audit !== undefined) return audit === true
+  }
+  return false
 }
 
 /**

@@ -23,6 +23,12 @@ export interface TableOptions {
   readonly name?: string
   /** Renames the built-in timestamp columns, e.g. `{ createdAt: 'created_on' }`. */
   readonly columns?: { readonly createdAt?: string; readonly updatedAt?: string; readonly deletedAt?: string }
+  /**
+   * A soft-deletable class only: records who soft-deleted a row, and why, in two nullable text columns,
+   * `deleted_by` (the actor of `ORM.actingAs()`) and `deletion_reason` (`softDelete({ reason })`).
+   * Inherited by subclasses.
+   */
+  readonly audit?: boolean
 }
 
 /** Options of the `@Relation()` decorator. */

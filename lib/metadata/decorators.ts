@@ -69,11 +69,14 @@ export function Relation(target: () => abstract new (...args: never[]) => object
 }
 
 /**
- * Sets the table name of a class, or the names of its built-in timestamp columns.
+ * Sets the table name of a class, or the names of its built-in timestamp columns; on a soft-deletable
+ * class, `audit: true` records who soft-deleted each row and why (`deletedBy`, `deletionReason`).
  *
  * ```ts
  * @Table({ name: 'users', columns: { createdAt: 'created_on' } })
  * class User extends Entity {}
+ * @Table({ audit: true })
+ * class Invoice extends SoftDel {}
  * ```
  */
 export function Table(options: TableOptions): ClassDecorator {

@@ -1,7 +1,7 @@
 import type { ColumnType, IdType } from './column-type.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
-export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'version' | 'user' | 'relation'
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'deletedBy' | 'deletionReason' | 'version' | 'user' | 'relation'
 
 /** @internal One mapped column of a registered class. */
 export interface ColumnMetadata {
@@ -50,6 +50,9 @@ export class EntityMetadata {
   readonly updatedAtColumn: ColumnMetadata
   /** Soft-deletable classes (descendants of SoftDel): the `deleted_at` column, always at slot 3. */
   readonly deletedAtColumn: ColumnMetadata | undefined
+  /** Audited soft-deletable classes (`@Table({ audit: true })`): who soft-deleted the row, and why (slots 4 and 5). */
+  readonly deletedByColumn: ColumnMetadata | undefined
+  readonly deletionReasonColumn: ColumnMetadata | undefined
   /** The `@Column({ version: true })` column, when the class has one. */
   readonly versionColumn: ColumnMetadata | undefined
   /** True when SQLite must read this table with 64-bit safe integers. */
@@ -86,6 +89,8 @@ export class EntityMetadata {
     this.createdAtColumn = this.requireRole('createdAt')
     this.updatedAtColumn = this.requireRole('updatedAt')
     this.deletedAtColumn = columns.find((column) => column.role === 'deletedAt')
+    this.deletedByColumn = columns.find((column) => column.role === 'deletedBy')
+    this.deletionReasonColumn = columns.find((column) => column.role === 'deletionReason')
     this.versionColumn = columns.find((column) => column.role === 'version')
     this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
   }

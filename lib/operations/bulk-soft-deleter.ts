@@ -3,11 +3,16 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { compileBeforeFlush } from '../query/compile-before-flush.js'
 import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
+import { auditNow, checkReason } from '../soft-delete/deletion-audit.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 
-/** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
-export async function softDeleteWhere(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
+/** @internal `Class.softDelete({ where, reason })`: one UPDATE of the live rows that match (recording the actor and reason when audited). */
+export async function softDeleteWhere(
+  host: SoftDeleteHost,
+  ctor: object & { name: string },
+  options: { where?: object; reason?: string } | undefined,
+): Promise<number> {
   return bulk(host, ctor, options, 'softDelete')
 }
 
@@ -25,9 +30,15 @@ export function softDeletableMeta(host: SoftDeleteHost, ctor: object & { name: s
   return meta
 }
 
-async function bulk(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined, mode: DeletedAtChange): Promise<number> {
+async function bulk(
+  host: SoftDeleteHost,
+  ctor: object & { name: string },
+  options: { where?: object; reason?: string } | undefined,
+  mode: DeletedAtChange,
+): Promise<number> {
   host.enter()
   const meta = softDeletableMeta(host, ctor, mode)
+  const audit = mode === 'softDelete' ? auditNow(checkReason(meta, mode, options?.reason)) : undefined
   if (options?.where === undefined) {
     throw ValidationError.badOption(`${meta.className}.${mode}() needs { where }; pass { where: {} } for every row.`)
   }
@@ -37,8 +48,8 @@ async function bulk(host: SoftDeleteHost, ctor: object & { name: string }, optio
     const stamp = mode === 'softDelete' ? host.nextDeletionStamp() : undefined
     try {
       // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
-      const query = new SoftDeleteCompiler(host.compiler).updateWhere(meta, mode, where, stamp)
-      const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp)
+      const query = new SoftDeleteCompiler(host.compiler).updateWhere(meta, mode, where, stamp, audit)
+      const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp, audit)
       return ids.length
     } catch (error) {
       const typed = host.toOrmError(error)

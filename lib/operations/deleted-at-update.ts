@@ -3,12 +3,14 @@ import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata
 import type { CompiledQuery } from '../query/param-list.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
 import { applySoftDeleteState } from '../soft-delete/soft-delete-memory.js'
+import type { DeletionAudit } from '../soft-delete/deletion-audit.js'
 import { loadedVersion } from '../session/row-encoder.js'
 import type { SoftDeleteHost } from './operation-host.js'
 
 /**
  * @internal Runs an UPDATE of deleted_at built by the {@link SoftDeleteCompiler} and brings memory in line:
- * identity-mapped instances take `deletedAt` (undefined for a restore) and the new version. Returns the ids.
+ * identity-mapped instances take `deletedAt` (undefined for a restore), the soft delete's `audit` and the new
+ * version. Returns the ids.
  */
 export async function runDeletedAtUpdate(
   host: SoftDeleteHost,
@@ -16,10 +18,11 @@ export async function runDeletedAtUpdate(
   meta: EntityMetadata,
   query: CompiledQuery,
   deletedAt: Date | undefined,
+  audit?: DeletionAudit,
 ): Promise<unknown[]> {
   const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
   const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
-  applySoftDeleteState(host, host.currentWork(), meta, ids, deletedAt)
+  applySoftDeleteState(host, host.currentWork(), meta, ids, deletedAt, audit)
   if (meta.versionColumn) followVersions(host, meta, meta.versionColumn, ids, rows)
   return ids
 }

@@ -1,14 +1,31 @@
 import type { Connection } from '../dialect/dialect.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { SoftDeleteCompiler } from '../query/soft-delete-compiler.js'
+import type { DeletionAudit } from '../soft-delete/deletion-audit.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 
-/** @internal What a cascade runs with: the host, its statements and the call's transaction connection. */
+/**
+ * What `softDelete({ cascade: true })` and `restore({ cascade: true })` did: the number of rows soft-deleted
+ * (or restored) per class name, the root's class included (0 when the call changed nothing), e.g.
+ * `{ Story: 1, Review: 5 }`. Rows a cascade walked through that were already soft-deleted are not counted.
+ */
+export type CascadeCounts = Readonly<Record<string, number>>
+
+/** @internal What a cascade runs with: the host, its statements, the call's transaction connection, the audit and the tally. */
 export interface CascadeScope {
   readonly host: SoftDeleteHost
   readonly statements: SoftDeleteCompiler
   readonly connection: Connection
+  /** The soft delete's actor and reason (undefined for a restore). */
+  readonly audit?: DeletionAudit
+  /** Rows changed so far, per class name. */
+  readonly counts: Record<string, number>
+}
+
+/** @internal Adds `n` changed rows of `meta` to the tally. */
+export function tally(counts: Record<string, number>, meta: EntityMetadata, n: number): void {
+  counts[meta.className] = (counts[meta.className] ?? 0) + n
 }
 
 /**
@@ -18,12 +35,13 @@ export interface CascadeScope {
  * on them, are left as they are.
  */
 export async function cascadeSoftDelete(scope: CascadeScope, meta: EntityMetadata, ids: readonly unknown[], stamp: Date): Promise<void> {
-  const { host, statements, connection } = scope
+  const { host, statements, connection, audit } = scope
   for (const [owner, relations] of host.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
-    await runDeletedAtUpdate(host, connection, owner, statements.cascadeSoftDelete(owner, relations, ids, stamp), stamp)
-    const query = statements.selectReferencingIds(owner, relations, ids)
-    const rows = await connection.select(query.text, query.params, owner.needsSafeIntegers)
+    const query = statements.cascadeSoftDelete(owner, relations, ids, stamp, audit)
+    tally(scope.counts, owner, (await runDeletedAtUpdate(host, connection, owner, query, stamp, audit)).length)
+    const select = statements.selectReferencingIds(owner, relations, ids)
+    const rows = await connection.select(select.text, select.params, owner.needsSafeIntegers)
     const hidden = rows.map((row) => host.dialect.decode(owner.idColumn.type, row[0]))
     if (hidden.length > 0) await cascadeSoftDelete(scope, owner, hidden, stamp)
   }
@@ -39,6 +57,7 @@ export async function cascadeRestore(scope: CascadeScope, meta: EntityMetadata, 
   for (const [owner, relations] of host.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
     const restored = await runDeletedAtUpdate(host, connection, owner, statements.cascadeRestore(owner, relations, ids, stamp), undefined)
+    tally(scope.counts, owner, restored.length)
     if (restored.length > 0) await cascadeRestore(scope, owner, restored, stamp)
   }
 }

@@ -6,69 +6,89 @@ import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { parentsThatMustBeLive } from '../soft-delete/visibility.js'
 import { DeletionClock } from '../soft-delete/deletion-clock.js'
-import { deletedAtSlot, isFlaggedDeleted, setDeletedFlag } from '../soft-delete/deletion-flag.js'
+import { deletedAtSlot, dropPendingFlag, isFlaggedDeleted, setDeletedFlag } from '../soft-delete/deletion-flag.js'
+import { auditNow, checkReason, type DeletionAudit } from '../soft-delete/deletion-audit.js'
 import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
 import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
 import { settleMiss, versionDetail, whyMissed } from '../session/stale-rows.js'
 import { loadedVersion } from '../session/row-encoder.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
-import { cascadeRestore, cascadeSoftDelete } from './soft-delete-cascade.js'
+import { cascadeRestore, cascadeSoftDelete, tally, type CascadeCounts, type CascadeScope } from './soft-delete-cascade.js'
 
-/** @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction. */
-export async function softDeleteInstance(host: SoftDeleteHost, entity: Stateful, options: { cascade?: boolean } | undefined): Promise<void> {
+/**
+ * @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction, which
+ * returns its counts per class.
+ */
+export async function softDeleteInstance(
+  host: SoftDeleteHost,
+  entity: Stateful,
+  options: { cascade?: boolean; reason?: string } | undefined,
+): Promise<CascadeCounts | undefined> {
   const state = enterInstance(host, entity, 'softDelete')
+  const reason = checkReason(state.meta, 'softDelete', options?.reason)
   const slot = deletedAtSlot(state) as number
   if (!options?.cascade) {
-    setDeletedFlag(host, entity, state, slot, true)
+    setDeletedFlag(host, entity, state, slot, true, reason)
     await host.flush()
-    return
+    return undefined
   }
   // A soft delete still pending (isDeleted = true, not flushed) becomes this cascade.
-  if (state.dirty?.has(slot) && isFlaggedDeleted(state, slot)) host.dropPendingChange(entity, state, slot, undefined)
+  if (isFlaggedDeleted(state, slot)) dropPendingFlag(host, entity, state, slot)
   // The row must exist (a new instance is inserted) before its dependents can be found.
   await host.flush()
-  if (isFlaggedDeleted(state, slot)) return
+  const counts: Record<string, number> = { [state.meta.className]: 0 }
+  if (isFlaggedDeleted(state, slot)) return counts
   const stamp = host.nextDeletionStamp(true)
+  const audit = auditNow(reason)
   const statements = new SoftDeleteCompiler(host.compiler)
   await settlingMiss(host, entity, () =>
     inTransaction(host, async (connection) => {
-      const ids = await writeRoot(host, statements, connection, entity, 'softDelete', stamp)
-      await cascadeSoftDelete({ host, statements, connection }, state.meta, ids, stamp)
+      const ids = await writeRoot(host, statements, connection, entity, 'softDelete', stamp, audit)
+      tally(counts, state.meta, ids.length)
+      await cascadeSoftDelete({ host, statements, connection, audit, counts }, state.meta, ids, stamp)
     }),
   )
+  return counts
 }
 
 /**
  * @internal `instance.restore()`: checks the required parents, restores the row, then (with `cascade`)
- * the rows its cascade hid.
+ * the rows its cascade hid; with `cascade`, returns the rows restored per class (ancestors included).
  */
 export async function restoreInstance(
   host: SoftDeleteHost,
   entity: Stateful,
   options: { cascade?: boolean; withAncestors?: boolean } | undefined,
-): Promise<void> {
+): Promise<CascadeCounts | undefined> {
   const state = enterInstance(host, entity, 'restore')
   const slot = deletedAtSlot(state) as number
+  const { meta } = state
+  const counts: Record<string, number> = { [meta.className]: 0 }
   // Live, or restored by a pending isDeleted = false, which the flush writes.
-  if (!isFlaggedDeleted(state, slot)) return host.flush()
+  if (!isFlaggedDeleted(state, slot)) {
+    if (state.dirty?.has(slot)) counts[meta.className] = 1
+    await host.flush()
+    return options?.cascade ? counts : undefined
+  }
   const stamp = state.values[slot] as Date
   await host.flush()
-  const { meta } = state
   const id = state.values[0]
   const statements = new SoftDeleteCompiler(host.compiler)
   try {
     await settlingMiss(host, entity, () =>
       inTransaction(host, async (connection) => {
-        await checkParents(host, statements, connection, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
-        await writeRoot(host, statements, connection, entity, 'restore', undefined)
+        const scope = { host, statements, connection, counts }
+        await checkParents(scope, meta, id, meta.describeRow(id), options?.withAncestors ?? false)
+        tally(counts, meta, (await writeRoot(host, statements, connection, entity, 'restore', undefined)).length)
         // Only a cascade's rows carry a cascade stamp: another root has nothing to bring back.
-        if (options?.cascade && DeletionClock.isCascadeStamp(stamp)) await cascadeRestore({ host, statements, connection }, meta, [id], stamp)
+        if (options?.cascade && DeletionClock.isCascadeStamp(stamp)) await cascadeRestore(scope, meta, [id], stamp)
       }),
     )
   } catch (error) {
     throw error instanceof UniqueConstraintError ? UniqueConstraintError.inRestore(error, `restore ${meta.describeRow(id)}`) : error
   }
+  return options?.cascade ? counts : undefined
 }
 
 /**
@@ -82,13 +102,14 @@ async function writeRoot(
   entity: Stateful,
   mode: DeletedAtChange,
   stamp: Date | undefined,
+  audit?: DeletionAudit,
 ): Promise<unknown[]> {
   const state = entity[STATE]
   const { meta } = state
   const id = state.values[0]
   const version = meta.versionColumn && loadedVersion(state, meta.versionColumn)
-  const query = statements.updateRow(meta, mode, id, version, stamp)
-  const ids = await runDeletedAtUpdate(host, connection, meta, query, mode === 'softDelete' ? stamp : undefined)
+  const query = statements.updateRow(meta, mode, id, version, stamp, audit)
+  const ids = await runDeletedAtUpdate(host, connection, meta, query, mode === 'softDelete' ? stamp : undefined, audit)
   if (ids.length === 0) {
     const reason = await whyMissed(host, connection, entity)
     throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, versionDetail(state))
@@ -135,15 +156,8 @@ function enterInstance(host: SoftDeleteHost, entity: Stateful, method: string): 
  * Refuses to restore a row whose required parent is soft-deleted, or restores that parent (and its own
  * parents) first when `withAncestors` is set.
  */
-async function checkParents(
-  host: SoftDeleteHost,
-  statements: SoftDeleteCompiler,
-  connection: Connection,
-  meta: EntityMetadata,
-  id: unknown,
-  row: string,
-  withAncestors: boolean,
-): Promise<void> {
+async function checkParents(scope: CascadeScope, meta: EntityMetadata, id: unknown, row: string, withAncestors: boolean): Promise<void> {
+  const { host, statements, connection } = scope
   const required = parentsThatMustBeLive(meta)
   if (required.length === 0) return
   const references = statements.selectParentIds(meta, required, id)
@@ -158,7 +172,7 @@ async function checkParents(
     if (parent?.[0] === null || parent?.[0] === undefined) continue
     const parentRow = target.describeRow(parentId)
     if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
-    await checkParents(host, statements, connection, target, parentId, parentRow, true)
-    await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)
+    await checkParents(scope, target, parentId, parentRow, true)
+    tally(scope.counts, target, (await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)).length)
   }
 }

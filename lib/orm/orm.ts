@@ -18,6 +18,7 @@ import type { Logger } from '../util/logger.js'
 import type { BootOptions, CloseOptions } from './boot-options.js'
 import { checkQueryOptions, queryListener } from './sql-log.js'
 import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
+import { runActingAs } from '../soft-delete/deletion-audit.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
 const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
@@ -154,6 +155,19 @@ export class ORM {
     const runtime = requireRuntime('start a transaction')
     runtime.enter()
     return runtime.transaction(fn)
+  }
+
+  /**
+   * Runs `fn` with `actor` (a user id: a non-blank string or a safe integer) as who is acting: soft deletes
+   * of audited classes (`@Table({ audit: true })`) made inside record it in `deletedBy`. Nested calls
+   * override it; transactions and flushes started inside keep it. Needs no booted ORM.
+   *
+   * ```ts
+   * await ORM.actingAs(currentUser.id, () => story.softDelete({ reason: 'spam' }))
+   * ```
+   */
+  static async actingAs<T>(actor: string | number, fn: () => Promise<T> | T): Promise<T> {
+    return runActingAs(actor, fn)
   }
 
   /**

@@ -4,6 +4,7 @@ import { callWhereSql } from './call-where.js'
 import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
 import { liveParentsSql, visibilitySql } from '../dialect/soft-delete-sql.js'
+import { auditWrites, type DeletionAudit } from '../soft-delete/deletion-audit.js'
 
 /** @internal What an UPDATE of deleted_at does: soft-delete live rows, or restore soft-deleted ones. */
 export type DeletedAtChange = 'softDelete' | 'restore'
@@ -24,9 +25,16 @@ export class SoftDeleteCompiler {
    * The UPDATE of one instance's own row, which must hit it: soft-deleted (or live, for a restore), and at
    * `loadedVersion` for a versioned class.
    */
-  updateRow(meta: EntityMetadata, change: DeletedAtChange, id: unknown, loadedVersion: number | undefined, stamp: Date | undefined): CompiledQuery {
+  updateRow(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    id: unknown,
+    loadedVersion: number | undefined,
+    stamp: Date | undefined,
+    audit?: DeletionAudit,
+  ): CompiledQuery {
     const version = meta.versionColumn
-    return this.#updateDeletedAt(meta, change, stamp, (params) => {
+    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => {
       const byId = this.#byIds(meta, [id], params)
       if (!version) return byId
       return `${byId} AND COALESCE(${this.#quote(version.name)}, 0) = ${params.bind(this.#dialect.encode('integer', loadedVersion))}`
@@ -37,19 +45,19 @@ export class SoftDeleteCompiler {
    * `Class.softDelete({ where })` (with `stamp`) or `Class.restore({ where })`; a restore skips the rows
    * whose required soft-deletable parent stays soft-deleted.
    */
-  updateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object, stamp: Date | undefined): CompiledQuery {
+  updateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object, stamp: Date | undefined, audit?: DeletionAudit): CompiledQuery {
     const guard = change === 'restore' ? this.#liveParents(meta) : []
-    return this.#updateDeletedAt(meta, change, stamp, (params) => callWhereSql(this.query, meta, where, params, change), guard)
+    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard)
   }
 
   /** Restores the rows with these ids, whatever their deletion time (a restore's ancestors). */
   restoreByIds(meta: EntityMetadata, ids: readonly unknown[]): CompiledQuery {
-    return this.#updateDeletedAt(meta, 'restore', undefined, (params) => this.#byIds(meta, ids, params))
+    return this.#updateDeletedAt(meta, 'restore', undefined, undefined, (params) => this.#byIds(meta, ids, params))
   }
 
   /** One level of a cascade: soft-deletes, with `stamp`, the live rows of `owner` that point at the ids. */
-  cascadeSoftDelete(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date): CompiledQuery {
-    return this.#updateDeletedAt(owner, 'softDelete', stamp, (params) => this.#referencesSql(relations, ids, params))
+  cascadeSoftDelete(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date, audit?: DeletionAudit): CompiledQuery {
+    return this.#updateDeletedAt(owner, 'softDelete', stamp, audit, (params) => this.#referencesSql(relations, ids, params))
   }
 
   /**
@@ -57,7 +65,7 @@ export class SoftDeleteCompiler {
    * millisecond of `stamp`, whose every required soft-deletable parent is live.
    */
   cascadeRestore(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date): CompiledQuery {
-    return this.#updateDeletedAt(owner, 'restore', stamp, (params) => this.#referencesSql(relations, ids, params), this.#liveParents(owner))
+    return this.#updateDeletedAt(owner, 'restore', stamp, undefined, (params) => this.#referencesSql(relations, ids, params), this.#liveParents(owner))
   }
 
   /** The ids of the rows of `owner` that point at the ids through any of `relations`, soft-deleted or not. */
@@ -107,12 +115,14 @@ export class SoftDeleteCompiler {
    * One UPDATE of deleted_at over the rows matching the condition: live rows get `stamp` (soft delete), or
    * soft-deleted rows are restored (those deleted within the millisecond of `stamp` when given: PostgreSQL
    * keeps microseconds that a JavaScript Date drops). Every update of a versioned row increments its
-   * version, soft delete and restore included.
+   * version, soft delete and restore included. An audited class also gets the soft delete's `audit` (actor
+   * and reason), or NULL in both for a restore.
    */
   #updateDeletedAt(
     meta: EntityMetadata,
     change: DeletedAtChange,
     stamp: Date | undefined,
+    audit: DeletionAudit | undefined,
     buildCondition: (params: ParamList) => string,
     guard: readonly string[] = [],
   ): CompiledQuery {
@@ -122,6 +132,10 @@ export class SoftDeleteCompiler {
     // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
     const params = new ParamList(dialect)
     let set = change === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
+    const recorded = change === 'softDelete' ? (audit ?? { actor: undefined, reason: undefined }) : undefined
+    for (const { column, value } of auditWrites(meta, recorded)) {
+      set += `, ${this.#quote(column.name)} = ${value === undefined ? 'NULL' : params.bind(dialect.encode(column.type, value))}`
+    }
     const version = meta.versionColumn && this.#quote(meta.versionColumn.name)
     if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
     const condition = buildCondition(params)

@@ -60,15 +60,20 @@ export class Reader {
     })
   }
 
-  /** The instance of this id (among the rows `visibility` shows), or undefined. */
-  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility): Promise<T | undefined> {
+  /** The instance of this id (among the rows `visibility` shows) with the `relations` loaded, or undefined. */
+  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object): Promise<T | undefined> {
     if (id === undefined || id === null) {
       throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
     }
     const host = this.#host
+    host.loader.check(meta, relations)
     const query = host.compiler.selectById(meta, id, visibility)
-    const rows = await this.afterFlush((connection) => connection.select(query.text, query.params, meta.needsSafeIntegers))
-    return host.hydrator.hydrate<T>(meta, rows)[0]
+    return this.afterFlush(async (connection) => {
+      const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
+      const instances = host.hydrator.hydrate<Stateful>(meta, rows)
+      await host.loader.load(meta, instances, relations, connection)
+      return instances[0] as T | undefined
+    })
   }
 
   /** How many rows match `where` (among the rows `visibility` shows). */

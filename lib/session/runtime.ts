@@ -169,8 +169,8 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
     return this.reader.find<T>(meta, options)
   }
 
-  findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility): Promise<T | undefined> {
-    return this.reader.findById<T>(meta, id, visibility)
+  findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object): Promise<T | undefined> {
+    return this.reader.findById<T>(meta, id, visibility, relations)
   }
 
   count(meta: EntityMetadata, where: object | undefined, visibility: Visibility): Promise<number> {

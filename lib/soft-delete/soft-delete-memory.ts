@@ -3,6 +3,7 @@ import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata
 import { STATE, clearPendingSlot, setMembers, type EntityState, type Stateful } from '../state/entity-state.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { referencedId } from '../state/reference.js'
+import { auditWrites, type DeletionAudit } from './deletion-audit.js'
 
 /**
  * @internal What bringing loaded instances in line with rows the database soft-deleted, restored or deleted
@@ -22,7 +23,8 @@ export interface SoftDeleteMemoryHost<W> {
 
 /**
  * @internal After a soft delete or restore the database already made: identity-mapped instances take the new
- * deleted_at (journaled, so that a rolled-back transaction puts them back).
+ * deleted_at, and on an audited class the soft delete's `audit` (cleared by a restore); journaled, so that a
+ * rolled-back transaction puts them back.
  */
 export function applySoftDeleteState<W>(
   host: SoftDeleteMemoryHost<W>,
@@ -30,14 +32,17 @@ export function applySoftDeleteState<W>(
   meta: EntityMetadata,
   ids: readonly unknown[],
   deletedAt: Date | undefined,
+  audit?: DeletionAudit,
 ): void {
   const slot = (meta.deletedAtColumn as ColumnMetadata).index
+  const audited = auditWrites(meta, deletedAt === undefined ? undefined : (audit ?? { actor: undefined, reason: undefined }))
   for (const id of ids) {
     const entity = host.identityMap.get(meta, id) as Stateful | undefined
     if (!entity) continue
     const state = entity[STATE]
     host.journal(work, entity, state)
     clearPendingSlot(entity, state, slot, deletedAt)
+    for (const { column, value } of audited) clearPendingSlot(entity, state, column.index, value)
   }
   if (deletedAt !== undefined) hideSoftDeleted(host, work, meta, ids)
   if (ids.length > 0) host.noteWrite(meta, work)

@@ -35,7 +35,7 @@ const userTable = `"${ORM.tableOf(User)}"`
 const storyTable = `"${ORM.tableOf(Story)}"`
 
 /** Runs one operation; returns whether it committed. A refusal must be one of the role's typed errors. */
-async function attempt(op: string, run: () => Promise<void>): Promise<boolean> {
+async function attempt(op: string, run: () => Promise<unknown>): Promise<boolean> {
   try {
     await run()
     return true
