@@ -3,7 +3,7 @@ import { requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, type CountOptions, type DeleteOptions, type FindOptions, type Loaded, type Relations, type VisibilityOptions } from './find-options.js'
+import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../operations/deleter.js'
@@ -190,9 +190,9 @@ export abstract class Entity {
    * const account = await Account.findById(1)
    * ```
    */
-  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: VisibilityOptions): Promise<Loaded<T> | undefined> {
+  static async findById<T extends Entity>(this: EntityClass<T>, id: EntityId, options?: FindByIdOptions): Promise<Loaded<T> | undefined> {
     const [runtime, meta] = enterStatic(this, OPTIONS.findById, options)
-    return runtime.findById<Loaded<T>>(meta, id, visibilityOf(options))
+    return runtime.findById<Loaded<T>>(meta, id, visibilityOf(options), options?.consistency)
   }
 
   /**
@@ -204,7 +204,7 @@ export abstract class Entity {
    */
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
     const [runtime, meta] = enterStatic(this, OPTIONS.count, options)
-    return runtime.count(meta, options?.where, visibilityOf(options))
+    return runtime.count(meta, options?.where, visibilityOf(options), options?.consistency)
   }
 
   /**
@@ -230,6 +230,7 @@ function enterStatic(ctor: EntityClass, spec: OptionsSpec, options: unknown): [R
   runtime.enter()
   const meta = runtime.metadataFor(ctor, ctor.name)
   checkOptions(options, spec, meta.className)
+  checkConsistency(options, spec, meta.className)
   return [runtime, meta]
 }
 
