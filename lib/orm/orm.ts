@@ -223,13 +223,13 @@ function reportScheduledFlushError(error: OrmError, logger: Logger): void {
 const BOOT_OPTIONS = defineOptions('boot', {
   sqlite: 'value',
   postgres: 'value',
-  replicas: 'value',
   idTypeDefault: 'value',
   skipTableCreation: 'boolean',
   autoFlush: 'boolean',
   onQuery: 'value',
   logSql: 'value',
   logger: 'value',
+  replicas: 'value',
 } satisfies Record<keyof BootOptions, OptionKind>)
 
 /** Boot options are a BootError, like every other mistake boot reports. */
