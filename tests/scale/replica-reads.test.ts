@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Column, DependentsError, ORM, type QueryEvent } from '../../lib/index.js'
+import { Column, DependentsError, ORM, type BootOptions, type QueryEvent } from '../../lib/index.js'
 import { Entity } from '../../lib/index.js'
 import { Story, Tag, User, Review, Note } from '../support/soft-model.js'
 import { ReplicaCluster } from './support/replica-cluster.js'
@@ -24,6 +24,7 @@ const cluster = new ReplicaCluster()
 let databases = 0
 const events: QueryEvent[] = []
 const warnings: string[] = []
+const infos: string[] = []
 
 beforeAll(() => cluster.start(), 120_000)
 afterAll(() => cluster.stop(), 60_000)
@@ -32,8 +33,11 @@ afterEach(async () => {
   await cluster.resumeReplay().catch(() => undefined)
 })
 
-/** Boots the model on a fresh database of the cluster, with the replica; events and warnings are recorded. */
-async function bootWithReplica(): Promise<{ primary: string; replica: string }> {
+/**
+ * Boots the model on a fresh database of the cluster, with the replica (as a URL, or as a pg PoolConfig);
+ * events, warnings and info lines are recorded.
+ */
+async function bootWithReplica(replicaAs: 'url' | 'config' = 'url', extra: BootOptions = {}): Promise<{ primary: string; replica: string }> {
   const name = `replicas_${++databases}`
   await cluster.sql(cluster.primaryUrl, `CREATE DATABASE ${name}`)
   await cluster.caughtUp()
@@ -41,11 +45,13 @@ async function bootWithReplica(): Promise<{ primary: string; replica: string }> 
   const replica = cluster.replicaUrl.replace(/\/postgres$/, `/${name}`)
   events.length = 0
   warnings.length = 0
+  infos.length = 0
   await ORM.boot(MODEL, {
     postgres: primary,
-    replicas: [replica],
+    replicas: [replicaAs === 'url' ? replica : { host: '127.0.0.1', port: cluster.replicaPort, user: 'postgres', database: name }],
     onQuery: (event) => events.push(event),
-    logger: { warn: (message) => warnings.push(message), info: () => undefined },
+    logger: { warn: (message) => warnings.push(message), info: (message) => infos.push(message) },
+    ...extra,
   })
   await cluster.caughtUp()
   return { primary, replica }
@@ -118,6 +124,14 @@ describe('read replicas [postgres]', () => {
     expect(serversReading('setting')).toEqual(['replica'])
     expect(events.find((event) => event.server === 'replica')?.replica).toBe(0)
 
+    // Still behind this process's writes 2 s later: one warning, however many reads follow.
+    expect(warnings).toEqual([])
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    await Story.find()
+    await Story.count()
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/^veil-orm: read replica 0 \(127\.0\.0\.1:\d+\/replicas_\d+\) has been behind this process's writes for more than 2 s; reads that need them go to the primary/)
+
     await cluster.resumeReplay()
     await cluster.caughtUp()
     await untilReplicaServes('story', () => Story.find())
@@ -126,13 +140,14 @@ describe('read replicas [postgres]', () => {
   })
 
   it('reads the primary with consistency: primary, inside transactions and in the reads that guard a delete', async () => {
-    await bootWithReplica()
+    await bootWithReplica('config', { logSql: true })
     const bob = new User('bob')
     new Story('kept', bob)
     new Setting('lang', 'en')
     await ORM.flush()
     await cluster.caughtUp()
     await untilReplicaServes('setting', () => Setting.find())
+    expect(infos.some((line) => line.startsWith('veil-orm SQL on replica 0 ('))).toBe(true)
 
     events.length = 0
     await Setting.find({ consistency: 'primary' })
@@ -156,7 +171,7 @@ describe('read replicas [postgres]', () => {
     expect(events.every((event) => event.server === 'primary')).toBe(true)
   })
 
-  it('falls back to the primary when the replica stops mid-run: one warning, no error', async () => {
+  it('falls back to the primary when the replica stops mid-run: one warning, no error; uses it again once it is back', async () => {
     await bootWithReplica()
     new Setting('mode', 'fast')
     await ORM.flush()
@@ -176,5 +191,11 @@ describe('read replicas [postgres]', () => {
     const replicaWarnings = warnings.filter((message) => message.includes('read replica 0'))
     expect(replicaWarnings).toHaveLength(1)
     expect(replicaWarnings[0]).toMatch(/cannot be reached .*reads go to the primary/)
+
+    cluster.startReplica()
+    await cluster.caughtUp()
+    await untilReplicaServes('story', () => Story.find())
+    expect(infos.filter((line) => line.includes('read replica 0') && line.endsWith('is in use again.'))).toHaveLength(1)
+    expect(warnings.filter((message) => message.includes('read replica 0'))).toHaveLength(1)
   })
 })

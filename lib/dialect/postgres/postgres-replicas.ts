@@ -17,9 +17,9 @@ const REPLAYED_POSITION_SQL =
 /** A replica found behind is asked again at most this often; meanwhile reads that need more go to the primary. */
 const RECHECK_MS = 50
 /** A replica still behind a position this long after it was first found behind is lagging: one warning. */
-export const LAG_LIMIT_MS = 2000
+const LAG_LIMIT_MS = 2000
 /** An unreachable replica is tried again after this long. */
-export const RETRY_MS = 5000
+const RETRY_MS = 5000
 
 /** @internal A replica target as boot accepts it. */
 export type ReplicaTarget = string | PoolConfig | Pool
@@ -29,8 +29,8 @@ class Replica implements ReadReplica {
   replayed = -1n
   checkedAt = 0
   checking: Promise<void> | undefined = undefined
-  /** Since when it has been found behind a position that a read needed. */
-  behindSince: number | undefined = undefined
+  /** The first position a read needed that it has not replayed yet, and when it was found behind it. */
+  unreached: { readonly position: bigint; readonly since: number } | undefined = undefined
   /** Out of use until then (0: in use). */
   downUntil = 0
   /** The trouble last warned about, so that one episode gives one warning. */
@@ -89,7 +89,7 @@ export class PostgresReplicas implements ReadReplicas {
     const lost = replica as Replica
     lost.downUntil = Date.now() + RETRY_MS
     lost.replayed = -1n
-    lost.behindSince = undefined
+    lost.unreached = undefined
     if (lost.warned === 'down') return
     lost.warned = 'down'
     this.#logger.warn(
@@ -110,17 +110,18 @@ export class PostgresReplicas implements ReadReplicas {
       await replica.checking
     }
     if (replica.downUntil > Date.now()) return false
-    if (replica.replayed >= position) {
-      replica.behindSince = undefined
+    const unreached = replica.unreached
+    if (unreached && replica.replayed >= unreached.position) {
+      replica.unreached = undefined
       if (replica.warned === 'lagging') this.#back(replica)
-      return true
     }
-    replica.behindSince ??= now
-    if (now - replica.behindSince > LAG_LIMIT_MS && replica.warned === undefined) {
+    if (replica.replayed >= position) return true
+    replica.unreached ??= { position, since: now }
+    if (now - replica.unreached.since > LAG_LIMIT_MS && replica.warned === undefined) {
       replica.warned = 'lagging'
       this.#logger.warn(
-        `veil-orm: read replica ${replica.index} (${replica.label}) has not replayed this process's writes of more than ` +
-          `${LAG_LIMIT_MS / 1000} s ago; reads that need them go to the primary until it catches up.`,
+        `veil-orm: read replica ${replica.index} (${replica.label}) has been behind this process's writes for more than ` +
+          `${LAG_LIMIT_MS / 1000} s; reads that need them go to the primary until it catches up.`,
       )
     }
     return false

@@ -56,6 +56,11 @@ export class ReplicaCluster {
     this.#started = this.#started.filter((dir) => dir !== replica)
   }
 
+  /** Starts the replica's server again after {@link stopReplica}. */
+  startReplica(): void {
+    this.#startServer(join(this.folder, 'replica'), this.replicaPort)
+  }
+
   /** Runs one statement on a server and returns its rows. */
   async sql(url: string, text: string): Promise<Record<string, unknown>[]> {
     const client = new pg.Client({ connectionString: url })
