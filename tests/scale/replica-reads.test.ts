@@ -165,6 +165,11 @@ describe('read replicas [postgres]', () => {
     expect(serversReading('setting')).toEqual(['primary', 'primary'])
 
     await untilReplicaServes('user', () => User.find())
+    // A lazy load outside a transaction is a read like the others: the replica serves it.
+    events.length = 0
+    expect((await bob.stories).map((story) => story.title)).toEqual(['kept'])
+    expect(serversReading('story')).toEqual(['replica'])
+
     events.length = 0
     await expect(bob.delete()).rejects.toThrow(DependentsError)
     expect(events.length).toBeGreaterThan(0)
