@@ -15,7 +15,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     // The stress suite runs on its own: `npm run test:stress` (vitest.stress.config.ts).
-    exclude: [...configDefaults.exclude, 'tests/stress/**'],
+    exclude: [...configDefaults.exclude, 'tests/stress/**', 'tests/scale/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,

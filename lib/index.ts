@@ -16,6 +16,7 @@ export type {
   FindByIdOptions,
   FindOptions,
   Lazy,
+  ReadOptions,
   Loaded,
   VisibilityOptions,
   OrderBy,

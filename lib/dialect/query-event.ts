@@ -20,10 +20,30 @@ export interface QueryEvent {
   readonly runs: number
   /** The driver's error when the statement failed (the ORM call rejects with a typed error made from it). */
   readonly error?: unknown
+  /**
+   * Which server ran it: `'primary'` (the `sqlite` or `postgres` database), or `'replica'` for one of
+   * boot's `replicas`, whose position in that list is `replica`.
+   */
+  readonly server: 'primary' | 'replica'
+  /** With `server: 'replica'`: the replica's index in boot's `replicas` list. */
+  readonly replica?: number
 }
 
+/** @internal An event as a driver makes it; {@link onServer} says which server ran it. */
+export type StatementEvent = Omit<QueryEvent, 'server' | 'replica'>
+
 /** @internal Receives every statement's event; drivers only time statements when one is set. */
-export type QueryListener = (event: QueryEvent) => void
+export type QueryListener = (event: StatementEvent) => void
+
+/** @internal A driver's listener that hands each event on to `listener` with the server that ran it. */
+export function onServer(
+  listener: ((event: QueryEvent) => void) | undefined,
+  server: 'primary' | 'replica',
+  replica?: number,
+): QueryListener | undefined {
+  if (!listener) return undefined
+  return server === 'primary' ? (event) => listener({ ...event, server }) : (event) => listener({ ...event, server, replica })
+}
 
 /**
  * @internal Runs a synchronous statement (or a loop of runs of one statement) and reports it, failed

@@ -3,7 +3,7 @@ import { requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations } from './find-options.js'
+import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../operations/deleter.js'
@@ -197,7 +197,7 @@ export abstract class Entity {
     options?: FindByIdOptions<T, R>,
   ): Promise<Loaded<T, R> | undefined> {
     const [runtime, meta] = enterStatic(this, OPTIONS.findById, options)
-    return runtime.findById<Loaded<T, R>>(meta, id, visibilityOf(options), options?.relations)
+    return runtime.findById<Loaded<T, R>>(meta, id, visibilityOf(options), options?.relations, options?.consistency)
   }
 
   /**
@@ -209,7 +209,7 @@ export abstract class Entity {
    */
   static async count<T extends Entity>(this: EntityClass<T>, options?: CountOptions<T>): Promise<number> {
     const [runtime, meta] = enterStatic(this, OPTIONS.count, options)
-    return runtime.count(meta, options?.where, visibilityOf(options))
+    return runtime.count(meta, options?.where, visibilityOf(options), options?.consistency)
   }
 
   /**
@@ -235,6 +235,7 @@ function enterStatic(ctor: EntityClass, spec: OptionsSpec, options: unknown): [R
   runtime.enter()
   const meta = runtime.metadataFor(ctor, ctor.name)
   checkOptions(options, spec, meta.className)
+  checkConsistency(options, spec, meta.className)
   return [runtime, meta]
 }
 

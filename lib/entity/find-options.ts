@@ -1,6 +1,7 @@
 import type { SqlFragment, WhereCombinator } from '../query/sql.js'
 import type { Stateful } from '../state/entity-state.js'
-import { defineOptions, type OptionKind } from '../util/check-options.js'
+import { defineOptions, type OptionKind, type OptionsSpec } from '../util/check-options.js'
+import { ValidationError, describeValue } from '../errors/validation-error.js'
 import type { EntityId } from './entity-id.js'
 
 /** The keys of T that hold data rather than methods. */
@@ -61,8 +62,18 @@ export interface VisibilityOptions {
   readonly onlyDeleted?: boolean
 }
 
+/** Which server a read outside a transaction uses when `ORM.boot()` was given `replicas`. */
+export interface ReadOptions {
+  /**
+   * `'primary'`: read from the primary server, not a replica. Without it a replica serves the read
+   * once it has replayed this process's writes to the class (read-your-writes). No effect on SQLite,
+   * without replicas, or inside `ORM.transaction()` (which always reads the primary).
+   */
+  readonly consistency?: 'primary'
+}
+
 /** Options of `find()` and `findOne()`; `R` is the `relations` object, which types what is loaded. */
-export interface FindOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions {
+export interface FindOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions, ReadOptions {
   readonly where?: Where<T>
   readonly orderBy?: OrderBy<T>
   readonly limit?: number
@@ -109,13 +120,13 @@ export type Loaded<T, R = {}> = {
 }
 
 /** Options of `findById()`; `R` is the `relations` object, which types what is loaded (as for `find()`). */
-export interface FindByIdOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions {
+export interface FindByIdOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions, ReadOptions {
   /** Relations to load with the row, as `find()` loads them. */
   readonly relations?: R
 }
 
 /** Options of `count()`. */
-export interface CountOptions<T> extends VisibilityOptions {
+export interface CountOptions<T> extends VisibilityOptions, ReadOptions {
   readonly where?: Where<T>
 }
 
@@ -134,21 +145,31 @@ const HINTS: Readonly<Record<string, string>> = {
 }
 
 const VISIBILITY_KINDS = { withDeleted: 'boolean', onlyDeleted: 'boolean' } as const satisfies Record<keyof VisibilityOptions, OptionKind>
+const READ_KINDS = { ...VISIBILITY_KINDS, consistency: 'value' } as const satisfies Record<keyof VisibilityOptions | keyof ReadOptions, OptionKind>
 const FIND_KINDS = {
   where: 'value',
   orderBy: 'value',
   limit: 'value',
   offset: 'value',
   relations: 'value',
-  ...VISIBILITY_KINDS,
+  ...READ_KINDS,
 } as const satisfies Record<keyof FindOptions<unknown>, OptionKind>
 
 /** @internal The options of the static entity calls, checked before they run. */
 export const OPTIONS = {
   find: defineOptions('find', FIND_KINDS, HINTS),
   findOne: defineOptions('findOne', FIND_KINDS, HINTS),
-  findById: defineOptions('findById', { relations: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof FindByIdOptions<unknown>, OptionKind>, HINTS),
-  count: defineOptions('count', { where: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof CountOptions<unknown>, OptionKind>, HINTS),
+  findById: defineOptions('findById', { relations: 'value', ...READ_KINDS } satisfies Record<keyof FindByIdOptions<unknown>, OptionKind>, HINTS),
+  count: defineOptions('count', { where: 'value', ...READ_KINDS } satisfies Record<keyof CountOptions<unknown>, OptionKind>, HINTS),
   delete: defineOptions('delete', { where: 'value' } satisfies Record<keyof DeleteOptions<unknown>, OptionKind>, HINTS),
   getDependents: defineOptions('getDependents', { withDeleted: 'boolean' }, HINTS),
+}
+
+/** @internal Refuses a `consistency` option other than `'primary'`, naming the call (options already checked by `checkOptions`). */
+export function checkConsistency(options: unknown, spec: OptionsSpec, className: string): void {
+  const consistency = (options as ReadOptions | undefined)?.consistency
+  if (consistency === undefined || consistency === 'primary' || !spec.kinds.has('consistency')) return
+  throw ValidationError.badOption(
+    `${className}.${spec.method}(): 'consistency' must be 'primary' (read from the primary server) or left out (a replica may serve the read), not ${describeValue(consistency)}.`,
+  )
 }

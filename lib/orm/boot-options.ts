@@ -10,6 +10,13 @@ export interface BootOptions {
   readonly sqlite?: string | SqliteDatabase
   /** A PostgreSQL connection string, a pg PoolConfig, or an existing pg.Pool (left open by close()). */
   readonly postgres?: string | PoolConfig | Pool
+  /**
+   * PostgreSQL streaming replicas (connection strings, pg PoolConfigs or pg.Pools, the last left open by
+   * close()): reads outside transactions go to them, writes and transactions to `postgres`. After this
+   * process commits a write to a class, reads of that class (and the classes related to it) stay on the
+   * primary until a replica has replayed the write. An unreachable replica is skipped with one warning.
+   */
+  readonly replicas?: readonly (string | PoolConfig | Pool)[]
   /** The id type of classes that do not set one; 'INT' unless given. */
   readonly idTypeDefault?: IdType
   /** Do not create tables, columns or indexes; only check that they exist. */

@@ -1,7 +1,8 @@
 import { PostgresDriver } from '../dialect/postgres/postgres-driver.js'
 import { SqliteDriver } from '../dialect/sqlite/sqlite-driver.js'
 import type { Driver } from '../dialect/dialect.js'
-import type { QueryListener } from '../dialect/query-event.js'
+import { onServer, type QueryEvent } from '../dialect/query-event.js'
+import { PostgresReplicas } from '../dialect/postgres/postgres-replicas.js'
 import { Entity, type EntityClass } from '../entity/entity.js'
 import { installAccessors } from '../entity/accessors.js'
 import { SoftDel, SoftDelUuid } from '../entity/soft-del.js'
@@ -19,6 +20,7 @@ import type { BootOptions, CloseOptions } from './boot-options.js'
 import { checkQueryOptions, queryListener } from './sql-log.js'
 import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
 import { runActingAs } from '../soft-delete/deletion-audit.js'
+import { describeValue } from '../errors/validation-error.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
 const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
@@ -60,7 +62,8 @@ export class ORM {
       const graph = analyzeRelations(registry)
       const runtimeRef: { current?: Runtime } = {}
       const reportError = (error: OrmError): void => ORM.onError?.(error)
-      const driver = openDriver(options, queryListener(options, logger), (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
+      const onQuery = queryListener(options, logger)
+      const driver = openDriver(options, onQuery, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
         if (options.skipTableCreation) await verifySchema(driver, registry)
         else await syncSchema(driver, registry, logger)
@@ -72,6 +75,7 @@ export class ORM {
         autoFlush: options.autoFlush ?? true,
         reportError: (error) => reportScheduledFlushError(error, logger),
         logger,
+        ...(options.replicas?.length ? { replicas: new PostgresReplicas(options.replicas, logger, (index) => onServer(onQuery, 'replica', index)) } : {}),
       })
       runtimeRef.current = runtime
       for (const meta of registry.entities) installAccessors(meta, runtime)
@@ -239,6 +243,7 @@ const BOOT_OPTIONS = defineOptions('boot', {
   onQuery: 'value',
   logSql: 'value',
   logger: 'value',
+  replicas: 'value',
 } satisfies Record<keyof BootOptions, OptionKind>)
 
 /** Boot options are a BootError, like every other mistake boot reports. */
@@ -248,6 +253,7 @@ function checkOptions(options: BootOptions): IdType {
   if (options.sqlite !== undefined && options.postgres !== undefined) {
     throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
   }
+  checkReplicas(options)
   const idTypeDefault = options.idTypeDefault ?? 'INT'
   if (!ID_TYPES.includes(idTypeDefault)) {
     throw BootError.badOption(`ORM.boot(): idTypeDefault must be 'INT', 'BIGINT' or 'UUID', not ${JSON.stringify(idTypeDefault)}.`)
@@ -255,10 +261,25 @@ function checkOptions(options: BootOptions): IdType {
   return idTypeDefault
 }
 
-function openDriver(options: BootOptions, onQuery: QueryListener | undefined, onIdleError: (error: Error) => void): Driver {
+/** `replicas` needs `postgres`, and is a list of connection strings, pg PoolConfigs or pg.Pools. */
+function checkReplicas({ replicas, postgres }: BootOptions): void {
+  if (replicas === undefined) return
+  const expected = "a list of PostgreSQL connection strings or pg PoolConfigs, such as replicas: ['postgres://replica-1/app']"
+  if (!Array.isArray(replicas)) throw BootError.badOption(`ORM.boot(): replicas must be ${expected}, not ${describeValue(replicas)}.`)
+  replicas.forEach((replica: unknown, index) => {
+    if (typeof replica !== 'string' && (typeof replica !== 'object' || replica === null || Array.isArray(replica))) {
+      throw BootError.badOption(`ORM.boot(): replicas[${index}] must be a connection string, a pg PoolConfig or a pg.Pool, not ${describeValue(replica)}.`)
+    }
+  })
+  if (postgres === undefined) {
+    throw BootError.badOption('ORM.boot(): replicas are PostgreSQL read replicas of the postgres database; pass postgres (the primary) too.')
+  }
+}
+
+function openDriver(options: BootOptions, onQuery: ((event: QueryEvent) => void) | undefined, onIdleError: (error: Error) => void): Driver {
   try {
-    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, onQuery)
-    return new SqliteDriver(options.sqlite, onQuery)
+    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, onServer(onQuery, 'primary'))
+    return new SqliteDriver(options.sqlite, onServer(onQuery, 'primary'))
   } catch (error) {
     throw ConnectionError.lost(error)
   }

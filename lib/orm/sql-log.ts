@@ -1,4 +1,4 @@
-import type { QueryEvent, QueryListener } from '../dialect/query-event.js'
+import type { QueryEvent } from '../dialect/query-event.js'
 import { BootError } from '../errors/boot-error.js'
 import { describeValue } from '../errors/validation-error.js'
 import type { Logger } from '../util/logger.js'
@@ -8,7 +8,7 @@ import type { BootOptions } from './boot-options.js'
  * @internal The one listener the drivers get for the `onQuery` and `logSql` boot options, or undefined
  * when neither is set: the drivers then neither time statements nor build events.
  */
-export function queryListener(options: BootOptions, logger: Logger): QueryListener | undefined {
+export function queryListener(options: BootOptions, logger: Logger): ((event: QueryEvent) => void) | undefined {
   const { onQuery, logSql } = options
   if (!logSql) return onQuery
   const redact = logSql === true ? undefined : logSql.redact
@@ -54,7 +54,8 @@ function formatSqlLine(event: QueryEvent, params: readonly unknown[]): string {
       ? `(${timing}, ${event.rowCount} ${event.rowCount === 1 ? 'row' : 'rows'}${runs})`
       : `failed (${timing}${runs}: ${describeError(event.error)})`
   const shown = params.length === 0 ? '' : ` -- params: ${formatValue(params)}`
-  return `veil-orm SQL ${outcome}: ${event.sql}${shown}`
+  const server = event.server === 'replica' ? ` on replica ${event.replica}` : ''
+  return `veil-orm SQL${server} ${outcome}: ${event.sql}${shown}`
 }
 
 function describeError(error: unknown): string {

@@ -11,6 +11,7 @@ import type { IdentityMap } from '../state/identity-map.js'
 import { InverseView, Reference } from '../state/reference.js'
 import type { Hydrator } from './hydrator.js'
 import type { CollectionWrapper } from './own-fields.js'
+import type { ReadRouter } from './read-router.js'
 import type { RelationLoader } from './relation-loader.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import type { CompiledQuery } from '../query/param-list.js'
@@ -34,24 +35,30 @@ export interface ReadHost {
   writeVersion(meta: EntityMetadata): number
 }
 
+/** @internal `'primary'`: the read runs on the primary even when boot was given read replicas. */
+export type Consistency = 'primary' | undefined
+
 /**
  * @internal Reads rows after flushing the caller's scope (queries see its changes), and loads unloaded
- * relations when an accessor reads them.
+ * relations when an accessor reads them. With read replicas, reads outside transactions ask the
+ * {@link ReadRouter} which server runs them; everything else runs on the caller's scope's connection.
  */
 export class Reader {
   readonly #host: ReadHost
+  readonly #router: ReadRouter | undefined
 
-  constructor(host: ReadHost) {
+  constructor(host: ReadHost, router?: ReadRouter) {
     this.#host = host
+    this.#router = router
   }
 
   /** The instances matching `options`, with the relations it names loaded. */
-  async find<T>(meta: EntityMetadata, options: RawFindOptions | undefined): Promise<T[]> {
+  async find<T>(meta: EntityMetadata, options: (RawFindOptions & { consistency?: Consistency }) | undefined): Promise<T[]> {
     const host = this.#host
     host.loader.check(meta, options?.relations)
     const compile = (): CompiledQuery => host.compiler.select(meta, options)
     const early = compileBeforeFlush(compile)
-    return this.afterFlush(async (connection) => {
+    return this.#read(meta, options?.consistency, async (connection) => {
       const query = early ?? compile()
       const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
       const instances = host.hydrator.hydrate<Stateful>(meta, rows)
@@ -61,14 +68,14 @@ export class Reader {
   }
 
   /** The instance of this id (among the rows `visibility` shows) with the `relations` loaded, or undefined. */
-  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object): Promise<T | undefined> {
+  async findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object, consistency?: Consistency): Promise<T | undefined> {
     if (id === undefined || id === null) {
       throw ValidationError.wrongType(`${meta.className}.findById()`, `an id`, id)
     }
     const host = this.#host
     host.loader.check(meta, relations)
     const query = host.compiler.selectById(meta, id, visibility)
-    return this.afterFlush(async (connection) => {
+    return this.#read(meta, consistency, async (connection) => {
       const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
       const instances = host.hydrator.hydrate<Stateful>(meta, rows)
       await host.loader.load(meta, instances, relations, connection)
@@ -77,19 +84,32 @@ export class Reader {
   }
 
   /** How many rows match `where` (among the rows `visibility` shows). */
-  async count(meta: EntityMetadata, where: object | undefined, visibility: Visibility): Promise<number> {
+  async count(meta: EntityMetadata, where: object | undefined, visibility: Visibility, consistency?: Consistency): Promise<number> {
     const compile = (): CompiledQuery => this.#host.compiler.count(meta, where, visibility)
     const early = compileBeforeFlush(compile)
-    const rows = await this.afterFlush((connection) => {
+    const rows = await this.#read(meta, consistency, (connection) => {
       const query = early ?? compile()
       return connection.select(query.text, query.params, false)
     })
     return Number(rows[0]?.[0] ?? 0)
   }
 
-  /** Runs a raw query on the caller's scope, after its flush. */
+  /**
+   * Runs a raw query on the caller's scope, after its flush. Outside a transaction it may have written
+   * anything: every class's reads then wait for replicas to replay it.
+   */
   async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    return this.afterFlush((connection) => connection.query(text, params))
+    const isCommitted = !this.#host.currentWork().journal
+    try {
+      return await this.afterFlush((connection) => connection.query(text, params))
+    } finally {
+      if (isCommitted) this.#router?.noteCommitted()
+    }
+  }
+
+  /** A write to `meta`'s rows was committed (outside every transaction, or by the outermost one). */
+  noteCommitted(meta: EntityMetadata): void {
+    this.#router?.noteCommitted(meta)
   }
 
   /**
@@ -105,6 +125,16 @@ export class Reader {
     } catch (error) {
       throw host.toOrmError(error)
     }
+  }
+
+  /**
+   * {@link afterFlush} for a read of `meta`'s rows that guards no write: outside a transaction, with
+   * read replicas, the router picks the server unless `consistency` is `'primary'`.
+   */
+  async #read<R>(meta: EntityMetadata, consistency: Consistency, run: (connection: Connection) => Promise<R>): Promise<R> {
+    const router = this.#router
+    if (!router || consistency === 'primary') return this.afterFlush(run)
+    return this.afterFlush((primary) => (this.#host.currentWork().journal ? run(primary) : router.read(meta, primary, run)))
   }
 
   /** Reading an unloaded to-one relation: the target from memory, or a promise that loads it. */
@@ -136,7 +166,7 @@ export class Reader {
     if (host.isClosing) throw NotBootedError.closing(`load ${relation.path}`)
     host.enter()
     if (state.status === DETACHED || state.epoch !== host.epoch) throw host.detachedError(state)
-    await this.afterFlush((connection) => host.loader.loadRelation(relation, [entity], connection))
+    await this.#read(relation.target, undefined, (connection) => host.loader.loadRelation(relation, [entity], connection))
     const value = state.values[relation.slot]
     if (value instanceof InverseView) return value.items
     // A target deleted meanwhile stays a Reference: there is nothing to return.

@@ -1,4 +1,5 @@
 import type { Connection, Driver } from '../dialect/dialect.js'
+import type { ReadReplicas } from '../dialect/read-replicas.js'
 import { NotBootedError } from '../errors/not-booted-error.js'
 import type { DetachedInstanceError } from '../errors/detached-instance-error.js'
 import type { OrmError } from '../errors/orm-error.js'
@@ -20,7 +21,8 @@ import { flushWork } from './flusher.js'
 import { Hydrator } from './hydrator.js'
 import { journalInstance } from './journal.js'
 import type { CollectionWrapper } from './own-fields.js'
-import { Reader, type ReadHost } from './reader.js'
+import { Reader, type Consistency, type ReadHost } from './reader.js'
+import { ReadRouter } from './read-router.js'
 import { RelationLoader, type LoaderHost } from './relation-loader.js'
 import { explainMissedRows, type StaleRowsHost } from './stale-rows.js'
 import { TransactionScopes, type ScopeHost } from './transaction-scopes.js'
@@ -35,6 +37,8 @@ export interface RuntimeOptions {
   readonly reportError: (error: OrmError) => void
   /** Where close() says how many pending changes it discarded. */
   readonly logger: Logger
+  /** Read replicas (PostgreSQL): reads outside transactions go to them, keeping read-your-writes. */
+  readonly replicas?: ReadReplicas
 }
 
 let nextEpoch = 1
@@ -80,7 +84,7 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
     this.#scheduler = new FlushScheduler(this)
     this.tracker = new ChangeTracker({ epoch: this.epoch, scopes: this.#scopes, scheduler: this.#scheduler, closer: this.#closer })
     this.wrapCollection = this.tracker.wrapCollection
-    this.reader = new Reader(this)
+    this.reader = new Reader(this, options.replicas && new ReadRouter(options.replicas, registry.entities))
     this.loader = new RelationLoader(this)
   }
 
@@ -117,6 +121,7 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
 
   noteWrite(meta: EntityMetadata, work?: UnitOfWork): void {
     this.#writeVersions.note(meta, work)
+    if (!work?.journal) this.reader.noteCommitted(meta)
   }
 
   writeVersion(meta: EntityMetadata): number {
@@ -165,16 +170,16 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
 
   // --- reads, transactions, discarding, closing ---
 
-  find<T>(meta: EntityMetadata, options: RawFindOptions | undefined): Promise<T[]> {
+  find<T>(meta: EntityMetadata, options: (RawFindOptions & { consistency?: Consistency }) | undefined): Promise<T[]> {
     return this.reader.find<T>(meta, options)
   }
 
-  findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object): Promise<T | undefined> {
-    return this.reader.findById<T>(meta, id, visibility, relations)
+  findById<T>(meta: EntityMetadata, id: unknown, visibility: Visibility, relations?: object, consistency?: Consistency): Promise<T | undefined> {
+    return this.reader.findById<T>(meta, id, visibility, relations, consistency)
   }
 
-  count(meta: EntityMetadata, where: object | undefined, visibility: Visibility): Promise<number> {
-    return this.reader.count(meta, where, visibility)
+  count(meta: EntityMetadata, where: object | undefined, visibility: Visibility, consistency?: Consistency): Promise<number> {
+    return this.reader.count(meta, where, visibility, consistency)
   }
 
   query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
@@ -197,7 +202,9 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
     return discardPendingWork(this, work)
   }
 
-  close(discardPending: boolean): Promise<CloseResult> {
-    return this.#closer.close(discardPending)
+  async close(discardPending: boolean): Promise<CloseResult> {
+    const result = await this.#closer.close(discardPending)
+    await this.options.replicas?.close()
+    return result
   }
 }

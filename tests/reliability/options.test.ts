@@ -11,7 +11,7 @@ class Note extends SoftDel {
   @Relation(() => Writer) writer: Writer
 }
 
-const FIND_OPTIONS = 'Valid options: where, orderBy, limit, offset, relations, withDeleted, onlyDeleted.'
+const FIND_OPTIONS = 'Valid options: where, orderBy, limit, offset, relations, withDeleted, onlyDeleted, consistency.'
 
 describeEachDialect('options objects', (db) => {
   async function bootWithNotes(): Promise<{ ann: Writer; note: Note; queries: string[] }> {
@@ -94,7 +94,7 @@ describeEachDialect('options objects', (db) => {
     const error = await db.boot([Writer, Note], { autoflush: false } as never).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(BootError)
     expect((error as Error).message).toBe(
-      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, idTypeDefault, skipTableCreation, autoFlush, onQuery, logSql, logger.",
+      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, idTypeDefault, skipTableCreation, autoFlush, onQuery, logSql, logger, replicas.",
     )
     await expect(db.boot([Writer, Note], { autoFlush: 'no' } as never)).rejects.toThrow(BootError)
     await expect(db.boot([Writer, Note], { skipTableCreation: 1 } as never)).rejects.toThrow(BootError)
