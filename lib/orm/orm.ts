@@ -61,7 +61,7 @@ export class ORM {
       const reportError = (error: OrmError): void => ORM.onError?.(error)
       const driver = openDriver(options, queryListener(options, logger), (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
-        if (options.skipTableCreation) await verifySchema(driver, registry)
+        if (options.skipTableCreation) await verifySchema(driver, registry, logger)
         else await syncSchema(driver, registry, logger)
       } catch (error) {
         await driver.close().catch(() => undefined)
