@@ -190,6 +190,8 @@ export interface SchemaSession {
 export interface TableChange {
   readonly statements: readonly string[]
   readonly rebuild: boolean
+  /** A query run after the statements, in their transaction: a row means a foreign key is broken. */
+  readonly check?: string
 }
 
 /** @internal How {@link Driver.lockSchema} runs its transaction. */

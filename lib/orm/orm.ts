@@ -11,6 +11,8 @@ import type { OrmError } from '../errors/orm-error.js'
 import { buildMetadata } from '../metadata/build-metadata.js'
 import { ID_TYPES, type IdType } from '../metadata/column-type.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
+import { readSchemaDiff } from '../schema/schema-lifecycle.js'
+import type { SchemaDifference } from '../schema/schema-diff.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/active-runtime.js'
 import { Runtime } from '../session/runtime.js'
@@ -196,6 +198,19 @@ export class ORM {
    */
   static dependentsGraph(): DependentsGraph {
     return requireRuntime('read the dependents graph').graph
+  }
+
+  /**
+   * The differences between the booted classes and the database, each with the statements that would
+   * apply it on this database; changes nothing. Empty when the database is what boot would create.
+   *
+   * ```ts
+   * for (const d of await ORM.schemaDiff()) console.log(d.kind, d.table, d.column, d.destructive, d.sql)
+   * ```
+   */
+  static async schemaDiff(): Promise<SchemaDifference[]> {
+    const runtime = requireRuntime('compare the schema')
+    return readSchemaDiff(runtime.driver, runtime.registry)
   }
 
   /** The database in use: 'sqlite' or 'postgres'. */

@@ -3,7 +3,7 @@ import type { DbSchema, DbTable } from '../dialect/schema-introspection.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import { uniqueAmong } from '../soft-delete/visibility.js'
-import { referencingTables, unmappedTables, unusedKind } from './veil-tables.js'
+import { dropOrder, unmappedTables, unusedKind } from './veil-tables.js'
 
 /** What a difference between the booted classes and the database is about. */
 export type SchemaDifferenceKind =
@@ -153,15 +153,4 @@ function diffJunction(junction: JunctionMetadata, table: DbTable | undefined, di
   } else if (!table.indexes.some((index) => index.name === junction.targetIndexName)) {
     add('createIndex', junction.tableName, junction.targetColumn, [targetIndex], true)
   }
-}
-
-/** Tables to drop, each after the tables to drop that reference it (so PostgreSQL drops them in order). */
-function dropOrder(schema: DbSchema, tables: readonly DbTable[]): DbTable[] {
-  const ordered: DbTable[] = []
-  const pending = [...tables]
-  while (pending.length > 0) {
-    const index = pending.findIndex((table) => !referencingTables(schema, table.name).some((other) => pending.some((p) => p.name === other)))
-    ordered.push(...pending.splice(index === -1 ? 0 : index, 1))
-  }
-  return ordered
 }

@@ -39,3 +39,14 @@ export function referencingTables(schema: DbSchema, table: string): string[] {
 export function unmappedTables(schema: DbSchema, registry: MetadataRegistry): DbTable[] {
   return [...schema.values()].filter((table) => !registry.isMappedTable(table.name)).sort((a, b) => a.name.localeCompare(b.name))
 }
+
+/** @internal Tables to drop, each after the tables to drop that reference it (so PostgreSQL drops them in order). */
+export function dropOrder(schema: DbSchema, tables: readonly DbTable[]): DbTable[] {
+  const ordered: DbTable[] = []
+  const pending = [...tables]
+  while (pending.length > 0) {
+    const index = pending.findIndex((table) => !referencingTables(schema, table.name).some((other) => pending.some((p) => p.name === other)))
+    ordered.push(...pending.splice(index === -1 ? 0 : index, 1))
+  }
+  return ordered
+}
