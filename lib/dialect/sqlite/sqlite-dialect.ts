@@ -132,7 +132,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
   #rebuild(meta: EntityMetadata, table: DbTable, drop: readonly string[], keepNullability: boolean): TableChange {
     const definition = (m: EntityMetadata, column: ColumnMetadata, notNull: boolean): string => this.#columnSql(m, column, notNull)
     const statements = rebuildTableSql(meta, table, { drop: new Set(drop), keepNullability }, definition)
-    return { statements, rebuild: true, check: `SELECT * FROM pragma_foreign_key_check(${this.quote(table.name)})` }
+    return { statements, rebuild: true, check: `SELECT * FROM pragma_foreign_key_check('${table.name.replace(/'/g, "''")}')` }
   }
 
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string {
