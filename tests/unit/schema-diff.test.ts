@@ -46,7 +46,7 @@ function bootedSchema(dialect: Dialect, model: MetadataRegistry = registry): Map
   return schema
 }
 
-function replaceTable(schema: Map<string, DbTable>, name: string, change: (table: DbTable) => Partial<DbTable>): DbSchema {
+function replaceTable(schema: Map<string, DbTable>, name: string, change: (table: DbTable) => Partial<DbTable>): Map<string, DbTable> {
   const table = schema.get(name)!
   schema.set(name, { ...table, ...change(table) })
   return schema
