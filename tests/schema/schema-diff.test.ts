@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { Column, Entity, ORM, Relation, Table, type EntityClass, type SchemaDifference } from '../../lib/index.js'
+import { Column, Entity, ORM, Relation, SoftDel, Table, type EntityClass, type SchemaDifference } from '../../lib/index.js'
 import { describeEachDialect, type DialectContext } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
 import * as plain from '../support/model.js'
@@ -35,6 +35,15 @@ class PostV2 extends Entity {
 }
 class Label extends Entity {
   @Column() text: string
+}
+class Gadget extends Entity {
+  @Column({ unique: true }) code: string
+  @Column() note: string
+}
+@Table({ name: 'gadget' })
+class GadgetSoft extends SoftDel {
+  @Column({ unique: true }) code: string
+  @Column({ nullable: true }) note?: string
 }
 
 /** Applies every difference's statements in order, as a reviewed migration would. */
@@ -132,5 +141,22 @@ describeEachDialect('ORM.schemaDiff() after the classes changed', (db) => {
     expect(await rawRows('SELECT count(*) AS n FROM other_app_settings')).toEqual([{ n: db.isPostgres ? '0' : 0 }])
     const loaded = await PostV2.findOne({ where: { slug: 'hello' }, relations: { owner: true } })
     expect(loaded?.owner.name).toBe('Ann')
+  })
+
+  it('turns a unique index into a live-rows-only one when the class becomes soft-deletable, and a required column optional', async () => {
+    await db.boot([Gadget])
+    Object.assign(new Gadget(), { code: 'g1', note: 'n' })
+    await ORM.flush()
+    await reboot(db, [GadgetSoft])
+    const differences = await ORM.schemaDiff()
+    expect(differences.map((d) => `${d.kind} ${d.column}`)).toEqual(['alterColumnNullability note', 'alterColumnUnique code'])
+    await apply(differences)
+    expect(await ORM.schemaDiff()).toEqual([])
+    // A soft-deleted gadget no longer blocks its code.
+    const old = await GadgetSoft.findOne({ where: { code: 'g1' } })
+    await old?.softDelete()
+    Object.assign(new GadgetSoft(), { code: 'g1' })
+    await ORM.flush()
+    expect(await GadgetSoft.count({ withDeleted: true })).toBe(2)
   })
 }, ['sqlite-file', 'postgres'])
