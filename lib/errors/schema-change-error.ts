@@ -2,7 +2,8 @@ import { OrmError } from './orm-error.js'
 
 /**
  * Thrown by `DbManager` when it refuses to drop something: a table or column a booted class maps, a
- * table other tables still reference, or a name that is not there. Nothing was dropped.
+ * table other tables still reference, or a name that is not there; and by `DbManager` and
+ * `ORM.schemaDiff()` called while a transaction is open. Nothing was dropped.
  */
 export class SchemaChangeError extends OrmError {
   static mapped(table: string, mappedBy: string): SchemaChangeError {
@@ -28,6 +29,13 @@ export class SchemaChangeError extends OrmError {
       `DbManager refused to drop tables that other tables still reference by a foreign key: ${problems.join('; ')}. ` +
         `Nothing was dropped. Drop the referencing tables in the same call (dropUnusedTables() without a name drops every unused table), ` +
         `or remove their foreign keys first.`,
+    )
+  }
+
+  static inTransaction(action: string): SchemaChangeError {
+    return new SchemaChangeError(
+      `Cannot ${action} while an ORM.transaction() is open: schema work runs in a transaction of its own, ` +
+        `under the schema lock. Nothing was dropped. Call it outside the transaction.`,
     )
   }
 

@@ -12,6 +12,7 @@ import { buildMetadata } from '../metadata/build-metadata.js'
 import { ID_TYPES, type IdType } from '../metadata/column-type.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
 import { readSchemaDiff } from '../schema/schema-lifecycle.js'
+import { outsideTransactions } from './db-manager.js'
 import type { SchemaDifference } from '../schema/schema-diff.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/active-runtime.js'
@@ -209,7 +210,7 @@ export class ORM {
    * ```
    */
   static async schemaDiff(): Promise<SchemaDifference[]> {
-    const runtime = requireRuntime('compare the schema')
+    const runtime = outsideTransactions('compare the schema (ORM.schemaDiff())')
     return readSchemaDiff(runtime.driver, runtime.registry)
   }
 

@@ -118,4 +118,19 @@ describeEachDialect('DbManager', (db) => {
     expect(await DbManager.dropUnusedJunctions()).toEqual([])
     expect(await DbManager.dropUnusedColumns()).toEqual([])
   })
+
+  it('refuses to run inside a transaction, leaving the transaction and the schema alone', async () => {
+    await seedV1(db)
+    await bootV2(db)
+    await ORM.transaction(async () => {
+      const team = Object.assign(new TeamV2(), { name: 'green' })
+      await expect(DbManager.dropUnusedColumns()).rejects.toThrow(/Cannot drop unused columns \(DbManager.dropUnusedColumns\(\)\) while an ORM.transaction\(\) is open/)
+      await expect(DbManager.dropUnusedTables()).rejects.toThrow(SchemaChangeError)
+      await expect(ORM.schemaDiff()).rejects.toThrow(SchemaChangeError)
+      await ORM.flush()
+      expect(team.id).toBeDefined()
+    })
+    expect(await TeamV2.count({ where: { name: 'green' } })).toBe(1)
+    expect(await columnNames('member')).toContain('nick')
+  })
 }, ['sqlite-file', 'postgres'])
