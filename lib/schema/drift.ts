@@ -18,7 +18,8 @@ export async function checkDrift(registry: MetadataRegistry, schema: DbSchema, d
     if (!table) continue
     for (const column of meta.columns) {
       const found = table.columns.find((candidate) => candidate.name === column.name)
-      if (!found || column.role === 'id') continue
+      // The id too: an idType changed from INT to UUID over an integer column cannot work.
+      if (!found) continue
       const expected = dialect.dbTypeOf(meta, column)
       const fit = typeFit(dialect.name, expected, found.type, column.type)
       const where = `${meta.className}.${column.property} (column "${meta.tableName}"."${column.name}")`

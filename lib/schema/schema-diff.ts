@@ -107,9 +107,9 @@ function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: 
       // Added nullable, as boot adds it (existing rows have no value); a required column then needs NOT NULL.
       add('addColumn', meta.tableName, column.name, [dialect.addColumnSql(meta, column)], true)
       if (!column.nullable) add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', table, dialect), false)
-    } else if (column.role !== 'id') {
+    } else {
       if (found.type !== dialect.dbTypeOf(meta, column)) add('alterColumnType', meta.tableName, column.name, alter(meta, column, 'type', table, dialect), false)
-      if (found.nullable !== column.nullable) {
+      if (column.role !== 'id' && found.nullable !== column.nullable) {
         add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', table, dialect), false)
       }
       if (column.role === 'relation' && !table.foreignKeys.some((key) => key.column === column.name)) {

@@ -30,6 +30,14 @@ class TaskPriorityReal extends Entity {
   @Column() done: boolean = false
 }
 
+@Table({ name: 'task' })
+class TaskUuid extends Entity {
+  static ormClassSettings_ = { idType: 'UUID' }
+  @Column({ type: 'integer' }) priority: number
+  @Column({ nullable: true }) note?: string
+  @Column() done: boolean = false
+}
+
 async function seed(db: DialectContext, note: string | undefined): Promise<void> {
   await db.boot([Task])
   Object.assign(new Task(), { priority: 1, note })
@@ -66,6 +74,11 @@ describeEachDialect('drift at boot', (db) => {
     await ORM.close()
     await bootAgain(db, [TaskNoteRequired])
     expect((await ORM.schemaDiff()).map((d) => `${d.kind} ${d.column}`)).toEqual(['alterColumnNullability note'])
+  })
+
+  it('refuses an idType changed over an existing id column', async () => {
+    await seed(db, 'a')
+    await expect(bootAgain(db, [TaskUuid])).rejects.toThrow(/TaskUuid\.id \(column "task"."id"\) is a uuid property, stored as (TEXT|UUID), but the database column is INTEGER, which cannot hold it/)
   })
 
   it('checks drift with skipTableCreation too', async () => {
