@@ -134,3 +134,22 @@ describeEachDialect('DbManager', (db) => {
     expect(await columnNames('member')).toContain('nick')
   })
 }, ['sqlite-file', 'postgres'])
+
+describeEachDialect('DbManager on SQLite rows that already break a foreign key', (db) => {
+  it('rolls the rebuild back and drops nothing when the foreign key check fails', async () => {
+    await seedV1(db)
+    // Another connection, with foreign key enforcement turned off, leaves an orphan behind.
+    const other = await db.openSecondConnection()
+    await other.run('PRAGMA foreign_keys = OFF')
+    await other.run(`INSERT INTO member (email, nick, team_id, created_at, updated_at) VALUES ('orphan@x.io', 'o', 999, 1, 1)`)
+    await other.close()
+    await bootV2(db)
+    const error = await DbManager.dropUnusedColumns().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(SchemaChangeError)
+    expect((error as Error).message).toMatch(/rebuilt the table "member" but 1 row\(s\) of the database break a foreign key; the rebuild was rolled back/)
+    expect(await columnNames('member')).toContain('former_team_id')
+    expect(await rawRows(`SELECT nick FROM member ORDER BY id`)).toEqual([{ nick: 'ann' }, { nick: 'o' }])
+    // Enforcement is back on for the ORM's connection.
+    await expect(ORM.query(`INSERT INTO member (email, team_id, created_at, updated_at) VALUES ('z@x.io', 998, 1, 1)`)).rejects.toThrow()
+  })
+}, ['sqlite-file'])
