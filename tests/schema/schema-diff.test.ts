@@ -46,6 +46,21 @@ class GadgetSoft extends SoftDel {
   @Column({ nullable: true }) note?: string
 }
 
+@Table({ name: 'label' })
+class LabelRenamed extends Entity {
+  @Column({ name: 'text' }) caption: string
+}
+@Table({ name: 'post' })
+class PostRenamed extends Entity {
+  @Column({ name: 'title' }) headline: string
+  @Column() score: number = 0
+  @Column({ nullable: true }) nick?: string
+  @Column({ unique: true }) slug: string
+  @Column({ type: 'integer', name: 'owner_id' }) ownerId: number
+  @Column({ nullable: true }) legacy?: string
+  @Relation(() => LabelRenamed, { through: 'post_labels' }) tags: LabelRenamed[] = []
+}
+
 /** Applies every difference's statements in order, as a reviewed migration would. */
 async function apply(differences: readonly SchemaDifference[]): Promise<void> {
   for (const difference of differences) for (const statement of difference.sql) await ORM.query(statement)
@@ -158,5 +173,16 @@ describeEachDialect('ORM.schemaDiff() after the classes changed', (db) => {
     Object.assign(new GadgetSoft(), { code: 'g1' })
     await ORM.flush()
     expect(await GadgetSoft.count({ withDeleted: true })).toBe(2)
+  })
+
+  it('keeps renamed properties on their old column and junction with @Column({ name }) and { through }: no difference', async () => {
+    await db.boot([OwnerV1, PostV1, Label])
+    const post = Object.assign(new PostV1(), { title: 'Hello', slug: 'hello', ownerId: 1 })
+    post.labels.push(Object.assign(new Label(), { text: 'news' }))
+    await ORM.flush()
+    await reboot(db, [OwnerV1, PostRenamed, LabelRenamed])
+    expect(await ORM.schemaDiff()).toEqual([])
+    const renamed = await PostRenamed.findOne({ where: { headline: 'Hello' }, relations: { tags: true } })
+    expect(renamed?.tags.map((tag) => tag.caption)).toEqual(['news'])
   })
 }, ['sqlite-file', 'postgres'])
