@@ -7,7 +7,9 @@ import { uniqueIndexScopeSql } from './soft-delete-sql.js'
  * @internal The SQL both databases spell alike: quoting, indexes, junction tables, references. Each
  * dialect extends it and adds only its spelling (column types, table options, codecs, errors).
  */
-export abstract class BaseDialect implements Pick<Dialect, 'quote' | 'createJunctionTableSql' | 'createIndexSql' | 'createUniqueIndexSql'> {
+export abstract class BaseDialect
+  implements Pick<Dialect, 'quote' | 'createJunctionTableSql' | 'createIndexSql' | 'createUniqueIndexSql' | 'dropTableSql' | 'dropIndexSql' | 'hasNullsSql'>
+{
   /** The column type of each value type in CREATE TABLE. */
   protected abstract readonly columnSql: Record<ColumnType, string>
   /** What follows the column list of a junction table's CREATE TABLE. */
@@ -42,6 +44,18 @@ export abstract class BaseDialect implements Pick<Dialect, 'quote' | 'createJunc
       `CREATE UNIQUE INDEX IF NOT EXISTS ${this.quote(column.uniqueIndexName ?? '')} ` +
       `ON ${this.quote(meta.tableName)} (${this.quote(column.name)})${uniqueIndexScopeSql(meta, (name) => this.quote(name))}`
     )
+  }
+
+  dropTableSql(table: string): string {
+    return `DROP TABLE ${this.quote(table)}`
+  }
+
+  dropIndexSql(indexName: string): string {
+    return `DROP INDEX ${this.quote(indexName)}`
+  }
+
+  hasNullsSql(table: string, column: string): string {
+    return `SELECT 1 AS found FROM ${this.quote(table)} WHERE ${this.quote(column)} IS NULL LIMIT 1`
   }
 
   /** The foreign key of a to-one relation: a required one restricts deletes, an optional one empties. */

@@ -2,6 +2,7 @@ import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import type { OrmError } from '../errors/orm-error.js'
+import type { DbSchema, DbTable } from './schema-introspection.js'
 
 // Old import paths of the soft-delete conditions; their home is soft-delete-sql.ts.
 
@@ -33,6 +34,20 @@ export interface Dialect {
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string
   createUniqueIndexSql(meta: EntityMetadata, column: ColumnMetadata): string
   createIndexSql(table: string, indexName: string, column: string): string
+  /** The type the database reports for the column (lower case), as CREATE TABLE declares it. */
+  dbTypeOf(meta: EntityMetadata, column: ColumnMetadata): string
+  /** The foreign key of a to-one relation's column on an existing table. */
+  addForeignKeySql(meta: EntityMetadata, column: ColumnMetadata, table: DbTable): TableChange
+  /** Gives an existing column the class's type, or the class's nullability. */
+  alterColumnSql(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable): TableChange
+  /** Drops unmapped columns of a mapped table, keeping every other column's data, indexes and keys. */
+  dropColumnsSql(meta: EntityMetadata, table: DbTable, columns: readonly string[]): TableChange
+  /** A change as statements to run on their own (a SQLite rebuild gets its PRAGMAs and transaction). */
+  scriptOf(change: TableChange): string[]
+  dropTableSql(table: string): string
+  dropIndexSql(indexName: string): string
+  /** A SELECT returning a row when the column holds a NULL. */
+  hasNullsSql(table: string, column: string): string
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string
   /** Converts a driver error into a typed error, or returns undefined when it is not the database's. */
   toOrmError(error: unknown, registry: MetadataRegistry): OrmError
@@ -151,7 +166,7 @@ export interface Driver {
    * Runs `work` in one transaction holding the schema lock, so that processes booting at the same
    * time list the schema and create what is missing one after another; a throw rolls it back.
    */
-  lockSchema<T>(work: (schema: SchemaSession) => Promise<T>): Promise<T>
+  lockSchema<T>(work: (schema: SchemaSession) => Promise<T>, options?: SchemaLockOptions): Promise<T>
   close(): Promise<void>
 }
 
@@ -162,4 +177,28 @@ export interface SchemaSession {
   listIndexes(table: string): Promise<string[]>
   /** Runs DDL statements (schema creation) in order. */
   runDdl(statements: readonly string[]): Promise<void>
+  /** Every table with its columns, indexes and foreign keys. */
+  introspect(): Promise<DbSchema>
+  /** Runs a read-only statement (no parameters) and returns its rows keyed by column name. */
+  queryRows(text: string): Promise<Record<string, unknown>[]>
+}
+
+/**
+ * @internal A change to an existing table: its statements, run inside a schema transaction; `rebuild`
+ * means a SQLite table rebuild, whose transaction needs foreign keys off (see {@link SchemaLockOptions}).
+ */
+export interface TableChange {
+  readonly statements: readonly string[]
+  readonly rebuild: boolean
+  /** A query run after the statements, in their transaction: a row means a foreign key is broken. */
+  readonly check?: string
+}
+
+/** @internal How {@link Driver.lockSchema} runs its transaction. */
+export interface SchemaLockOptions {
+  /**
+   * SQLite: turn foreign-key enforcement off around the transaction (it cannot change inside one), as a
+   * table rebuild requires; the work must check the keys itself before it returns.
+   */
+  readonly foreignKeysOff?: boolean
 }

@@ -161,6 +161,10 @@ export class BootError extends OrmError {
     )
   }
 
+  static schemaDrift(problems: readonly string[]): BootError {
+    return new BootError(`The database does not fit the classes; boot changed nothing. ${problems.join(' ')}`)
+  }
+
   static alreadyBooted(): BootError {
     return new BootError('ORM.boot() was called while the ORM is already booted. Call ORM.close() first.')
   }

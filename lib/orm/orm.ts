@@ -10,17 +10,18 @@ import { BootError } from '../errors/boot-error.js'
 import { ConnectionError } from '../errors/connection-error.js'
 import type { OrmError } from '../errors/orm-error.js'
 import { buildMetadata } from '../metadata/build-metadata.js'
-import { ID_TYPES, type IdType } from '../metadata/column-type.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
+import { readSchemaDiff } from '../schema/schema-lifecycle.js'
+import { outsideTransactions } from './db-manager.js'
+import type { SchemaDifference } from '../schema/schema-diff.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/active-runtime.js'
 import { Runtime } from '../session/runtime.js'
 import type { Logger } from '../util/logger.js'
 import type { BootOptions, CloseOptions } from './boot-options.js'
-import { checkQueryOptions, queryListener } from './sql-log.js'
-import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
+import { queryListener } from './sql-log.js'
+import { checkBootOptions } from './check-boot-options.js'
 import { runActingAs } from '../soft-delete/deletion-audit.js'
-import { describeValue } from '../errors/validation-error.js'
 
 /** The abstract classes built into veil-orm that boot accepts but never maps to a table. */
 const builtinBases = new Set<EntityClass>([SoftDel, SoftDelUuid])
@@ -56,7 +57,7 @@ export class ORM {
     if (activeRuntime() || isBooting || closing) throw BootError.alreadyBooted()
     isBooting = true
     try {
-      const idTypeDefault = checkOptions(options)
+      const idTypeDefault = checkBootOptions(options)
       const logger = options.logger ?? console
       const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault, (message) => logger.warn(message))
       const graph = analyzeRelations(registry)
@@ -65,7 +66,7 @@ export class ORM {
       const onQuery = queryListener(options, logger)
       const driver = openDriver(options, onQuery, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
-        if (options.skipTableCreation) await verifySchema(driver, registry)
+        if (options.skipTableCreation) await verifySchema(driver, registry, logger)
         else await syncSchema(driver, registry, logger)
       } catch (error) {
         await driver.close().catch(() => undefined)
@@ -216,6 +217,19 @@ export class ORM {
     return requireRuntime('read the dependents graph').graph
   }
 
+  /**
+   * The differences between the booted classes and the database, each with the statements that would
+   * apply it on this database; changes nothing. Empty when the database is what boot would create.
+   *
+   * ```ts
+   * for (const d of await ORM.schemaDiff()) console.log(d.kind, d.table, d.column, d.destructive, d.sql)
+   * ```
+   */
+  static async schemaDiff(): Promise<SchemaDifference[]> {
+    const runtime = outsideTransactions('compare the schema (ORM.schemaDiff())')
+    return readSchemaDiff(runtime.driver, runtime.registry)
+  }
+
   /** The database in use: 'sqlite' or 'postgres'. */
   static get dialect(): 'sqlite' | 'postgres' {
     return requireRuntime('read the dialect').dialect.name
@@ -231,49 +245,6 @@ function reportScheduledFlushError(error: OrmError, logger: Logger): void {
   const message = `veil-orm: a scheduled flush failed; its changes stay pending and the next ORM call rethrows this error. ${error.name}: ${error.message}`
   if (logger.error) logger.error(message)
   else logger.warn(message)
-}
-
-/** What each boot option accepts; typed over BootOptions so that a new option must be listed here. */
-const BOOT_OPTIONS = defineOptions('boot', {
-  sqlite: 'value',
-  postgres: 'value',
-  idTypeDefault: 'value',
-  skipTableCreation: 'boolean',
-  autoFlush: 'boolean',
-  onQuery: 'value',
-  logSql: 'value',
-  logger: 'value',
-  replicas: 'value',
-} satisfies Record<keyof BootOptions, OptionKind>)
-
-/** Boot options are a BootError, like every other mistake boot reports. */
-function checkOptions(options: BootOptions): IdType {
-  checkOptionKeys(options, BOOT_OPTIONS, 'ORM', BootError.badOption)
-  checkQueryOptions(options)
-  if (options.sqlite !== undefined && options.postgres !== undefined) {
-    throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
-  }
-  checkReplicas(options)
-  const idTypeDefault = options.idTypeDefault ?? 'INT'
-  if (!ID_TYPES.includes(idTypeDefault)) {
-    throw BootError.badOption(`ORM.boot(): idTypeDefault must be 'INT', 'BIGINT' or 'UUID', not ${JSON.stringify(idTypeDefault)}.`)
-  }
-  return idTypeDefault
-}
-
-/** `replicas` needs `postgres`, and is a list of connection strings, pg PoolConfigs or pg.Pools. */
-function checkReplicas({ replicas, postgres }: BootOptions): void {
-  if (replicas === undefined) return
-  const expected = "a list of PostgreSQL connection strings or pg PoolConfigs, such as replicas: ['postgres://replica-1/app']"
-  if (!Array.isArray(replicas)) throw BootError.badOption(`ORM.boot(): replicas must be ${expected}, not ${describeValue(replicas)}.`)
-  replicas.forEach((replica: unknown, index) => {
-    if (typeof replica !== 'string' && (typeof replica !== 'object' || replica === null || Array.isArray(replica))) {
-      throw BootError.badOption(`ORM.boot(): replicas[${index}] must be a connection string, a pg PoolConfig or a pg.Pool, not ${describeValue(replica)}.`)
-    }
-  })
-  if (postgres === undefined) {
-    throw BootError.badOption('ORM.boot(): replicas are PostgreSQL read replicas of the postgres database; pass postgres (the primary) too.')
-  }
 }
 
 function openDriver(options: BootOptions, onQuery: ((event: QueryEvent) => void) | undefined, onIdleError: (error: Error) => void): Driver {

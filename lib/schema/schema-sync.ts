@@ -2,12 +2,15 @@ import type { Driver, SchemaSession } from '../dialect/dialect.js'
 import { BootError } from '../errors/boot-error.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import type { Logger } from '../util/logger.js'
-
+import { checkDrift } from './drift.js'
+import { diffSchema } from './schema-diff.js'
 
 /**
- * @internal Creates what is missing (tables, columns, unique indexes), never drops anything, and
- * warns about tables and columns that no class maps. The listing and all DDL run in one transaction
- * under the schema lock: a boot decides what to create only once concurrent boots have committed.
+ * @internal Checks drift (a BootError when a column cannot hold its class's values), then creates what
+ * is missing (tables, columns, keys, junctions, indexes: the diff's entries boot applies), never alters
+ * or drops anything, and warns about tables and columns that no class maps. The listing and all DDL run
+ * in one transaction under the schema lock: a boot decides what to create only once concurrent boots
+ * have committed.
  */
 export async function syncSchema(driver: Driver, registry: MetadataRegistry, logger: Logger): Promise<void> {
   const warnings = await driver.lockSchema((schema) => createMissing(schema, driver, registry))
@@ -15,88 +18,64 @@ export async function syncSchema(driver: Driver, registry: MetadataRegistry, log
 }
 
 /** Lists the schema, runs the DDL of what is missing, and returns the warnings to log after commit. */
-async function createMissing(schema: SchemaSession, driver: Driver, registry: MetadataRegistry): Promise<string[]> {
-  const { dialect } = driver
-  const existingTables = new Set(await schema.listTables())
+async function createMissing(session: SchemaSession, driver: Driver, registry: MetadataRegistry): Promise<string[]> {
+  const schema = await session.introspect()
+  const warnings = await checkDrift(registry, schema, driver.dialect, session)
   const ddl: string[] = []
-  const foreignKeys: string[] = []
-  const indexes: string[] = []
-  const warnings: string[] = []
-  for (const meta of registry.entities) {
-    if (!existingTables.has(meta.tableName)) {
-      ddl.push(dialect.createTableSql(meta))
-      foreignKeys.push(...dialect.foreignKeysSql(meta))
-      for (const column of meta.columns) {
-        if (column.unique) indexes.push(dialect.createUniqueIndexSql(meta, column))
-        if (column.lookupIndexName) indexes.push(dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name))
+  for (const difference of diffSchema(registry, schema, driver.dialect)) {
+    if (!difference.atBoot) continue
+    ddl.push(...difference.sql)
+    const column = registry.forTableColumn(difference.table, difference.column ?? '')
+    if (difference.kind === 'addColumn' && column && !column[1].nullable) {
+      warnings.push(
+        `veil-orm: added column "${difference.table}"."${difference.column}" for ${column[0].className}.${column[1].property} ` +
+          'as nullable because the table already exists; the ORM still requires a value on every write. Give existing rows a value ' +
+          'before the next boot, which refuses NULLs in a required column (ORM.schemaDiff() lists the NOT NULL change).',
+      )
+    }
+  }
+  for (const table of schema.values()) {
+    const meta = registry.entities.find((entity) => entity.tableName === table.name)
+    if (!meta) {
+      if (!registry.isMappedTable(table.name)) {
+        warnings.push(`veil-orm: table "${table.name}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
       }
       continue
     }
-    const existingColumns = new Set(await schema.listColumns(meta.tableName))
-    const existingIndexes = new Set(await schema.listIndexes(meta.tableName))
-    for (const column of meta.columns) {
-      if (!existingColumns.has(column.name)) {
-        ddl.push(dialect.addColumnSql(meta, column))
-        if (!column.nullable) {
-          warnings.push(
-            `veil-orm: added column "${meta.tableName}"."${column.name}" for ${meta.className}.${column.property} ` +
-              'as nullable because the table already exists; the ORM still requires a value on every write.',
-          )
-        }
-      }
-      if (column.unique && column.uniqueIndexName && !existingIndexes.has(column.uniqueIndexName)) {
-        indexes.push(dialect.createUniqueIndexSql(meta, column))
-      }
-      if (column.lookupIndexName && !existingIndexes.has(column.lookupIndexName)) {
-        indexes.push(dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name))
-      }
-    }
-    const mapped = new Set(meta.columns.map((column) => column.name))
-    for (const name of existingColumns) {
-      if (!mapped.has(name)) {
-        warnings.push(`veil-orm: column "${meta.tableName}"."${name}" is not mapped by ${meta.className}; it is left as it is.`)
+    for (const column of table.columns) {
+      if (!meta.columns.some((mapped) => mapped.name === column.name)) {
+        warnings.push(`veil-orm: column "${table.name}"."${column.name}" is not mapped by ${meta.className}; it is left as it is.`)
       }
     }
   }
-  for (const junction of registry.junctions) {
-    if (existingTables.has(junction.tableName)) continue
-    indexes.push(dialect.createJunctionTableSql(junction))
-    indexes.push(dialect.createIndexSql(junction.tableName, junction.targetIndexName, junction.targetColumn))
-  }
-  ddl.push(...foreignKeys, ...indexes)
-  for (const table of existingTables) {
-    if (!registry.isMappedTable(table)) {
-      warnings.push(`veil-orm: table "${table}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
-    }
-  }
-  if (ddl.length > 0) await schema.runDdl(ddl)
+  if (ddl.length > 0) await session.runDdl(ddl)
   return warnings
 }
 
-/** @internal With `skipTableCreation`, checks that every mapped table and column exists. */
-export async function verifySchema(driver: Driver, registry: MetadataRegistry): Promise<void> {
+/** @internal With `skipTableCreation`, checks drift and that every mapped table and column exists. */
+export async function verifySchema(driver: Driver, registry: MetadataRegistry, logger: Logger): Promise<void> {
   // Under the schema lock: a boot that is creating the schema right now finishes first.
-  const missing = await driver.lockSchema((schema) => listMissing(schema, registry))
-  if (missing.length > 0) throw BootError.missingSchema(missing)
-}
-
-async function listMissing(schema: SchemaSession, registry: MetadataRegistry): Promise<string[]> {
-  const existingTables = new Set(await schema.listTables())
-  const missing: string[] = []
-  for (const meta of registry.entities) {
-    if (!existingTables.has(meta.tableName)) {
-      missing.push(`table "${meta.tableName}" (${meta.className})`)
-      continue
-    }
-    const existingColumns = new Set(await schema.listColumns(meta.tableName))
-    for (const column of meta.columns) {
-      if (!existingColumns.has(column.name)) {
-        missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
+  const warnings = await driver.lockSchema(async (session) => {
+    const schema = await session.introspect()
+    const drift = await checkDrift(registry, schema, driver.dialect, session)
+    const missing: string[] = []
+    for (const meta of registry.entities) {
+      const table = schema.get(meta.tableName)
+      if (!table) {
+        missing.push(`table "${meta.tableName}" (${meta.className})`)
+        continue
+      }
+      for (const column of meta.columns) {
+        if (!table.columns.some((found) => found.name === column.name)) {
+          missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
+        }
       }
     }
-  }
-  for (const junction of registry.junctions) {
-    if (!existingTables.has(junction.tableName)) missing.push(`junction table "${junction.tableName}"`)
-  }
-  return missing
+    for (const junction of registry.junctions) {
+      if (!schema.has(junction.tableName)) missing.push(`junction table "${junction.tableName}"`)
+    }
+    if (missing.length > 0) throw BootError.missingSchema(missing)
+    return drift
+  })
+  for (const warning of warnings) logger.warn(warning)
 }

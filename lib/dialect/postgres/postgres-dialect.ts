@@ -3,7 +3,8 @@ import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metad
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
 import { indexName } from '../../metadata/index-name.js'
 import { BaseDialect } from '../base-dialect.js'
-import type { Dialect } from '../dialect.js'
+import type { Dialect, TableChange } from '../dialect.js'
+import type { DbTable } from '../schema-introspection.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toPostgresError } from './postgres-errors.js'
 
@@ -14,6 +15,18 @@ const COLUMN_SQL: Record<ColumnType, string> = {
   real: 'double precision',
   boolean: 'boolean',
   date: 'timestamptz',
+  json: 'jsonb',
+  uuid: 'uuid',
+}
+
+/** @internal How PostgreSQL's format_type() names each column type (what introspection reads back). */
+const FORMAT_TYPE: Record<ColumnType, string> = {
+  text: 'text',
+  integer: 'integer',
+  bigint: 'bigint',
+  real: 'double precision',
+  boolean: 'boolean',
+  date: 'timestamp with time zone',
   json: 'jsonb',
   uuid: 'uuid',
 }
@@ -81,22 +94,44 @@ export class PostgresDialect extends BaseDialect implements Dialect {
   }
 
   createTableSql(meta: EntityMetadata): string {
-    const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
+    const columns = meta.columns.map((column) => this.#columnSql(meta, column, !column.nullable))
     return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')})`
   }
 
   foreignKeysSql(meta: EntityMetadata): string[] {
     // Added after every CREATE TABLE of the batch: PostgreSQL needs the referenced table to exist,
     // and classes may reference each other in a cycle of optional relations.
-    return meta.relations
-      .filter((relation) => relation.column)
-      .map((relation) => {
-        const column = relation.column as ColumnMetadata
-        return (
-          `ALTER TABLE ${this.quote(meta.tableName)} ADD CONSTRAINT ${this.quote(indexName(meta.tableName, column.name, 'fkey'))} ` +
-          `FOREIGN KEY (${this.quote(column.name)}) ${this.#columnReferencesSql(meta, column)}`
-        )
-      })
+    return meta.relations.flatMap((relation) => (relation.column ? [this.#foreignKeySql(meta, relation.column)] : []))
+  }
+
+  #foreignKeySql(meta: EntityMetadata, column: ColumnMetadata): string {
+    return (
+      `ALTER TABLE ${this.quote(meta.tableName)} ADD CONSTRAINT ${this.quote(indexName(meta.tableName, column.name, 'fkey'))} ` +
+      `FOREIGN KEY (${this.quote(column.name)}) ${this.#columnReferencesSql(meta, column)}`
+    )
+  }
+
+  dbTypeOf(meta: EntityMetadata, column: ColumnMetadata): string {
+    return FORMAT_TYPE[column.type]
+  }
+
+  addForeignKeySql(meta: EntityMetadata, column: ColumnMetadata): TableChange {
+    return { statements: [this.#foreignKeySql(meta, column)], rebuild: false }
+  }
+
+  alterColumnSql(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability'): TableChange {
+    const alter = `ALTER TABLE ${this.quote(meta.tableName)} ALTER COLUMN ${this.quote(column.name)}`
+    if (change === 'nullability') return { statements: [`${alter} ${column.nullable ? 'DROP' : 'SET'} NOT NULL`], rebuild: false }
+    const type = COLUMN_SQL[column.type]
+    return { statements: [`${alter} TYPE ${type} USING ${this.quote(column.name)}::${type}`], rebuild: false }
+  }
+
+  dropColumnsSql(_meta: EntityMetadata, table: DbTable, columns: readonly string[]): TableChange {
+    return { statements: columns.map((name) => `ALTER TABLE ${this.quote(table.name)} DROP COLUMN ${this.quote(name)}`), rebuild: false }
+  }
+
+  scriptOf(change: TableChange): string[] {
+    return [...change.statements]
   }
 
   addColumnSql(meta: EntityMetadata, column: ColumnMetadata): string {
@@ -119,13 +154,13 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return toPostgresError(error, registry)
   }
 
-  #columnSql(meta: EntityMetadata, column: ColumnMetadata, withNotNull: boolean): string {
+  #columnSql(meta: EntityMetadata, column: ColumnMetadata, notNull: boolean): string {
     const name = this.quote(column.name)
     if (column.role === 'id') {
       if (!meta.isIdGenerated) return `${name} uuid PRIMARY KEY`
       // ALWAYS: the database alone hands out ids, so no writer can pick one that collides later.
       return `${name} ${COLUMN_SQL[column.type]} GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
     }
-    return `${name} ${COLUMN_SQL[column.type]}${withNotNull && !column.nullable ? ' NOT NULL' : ''}`
+    return `${name} ${COLUMN_SQL[column.type]}${notNull ? ' NOT NULL' : ''}`
   }
 }

@@ -1,5 +1,7 @@
 import type { PoolClient } from 'pg'
 import type { SchemaSession } from '../dialect.js'
+import type { DbSchema } from '../schema-introspection.js'
+import { introspectPostgres } from './postgres-introspection.js'
 
 // Serializes schema creation across processes booting at the same time.
 const DDL_LOCK_KEY = 0x7665696c
@@ -40,5 +42,13 @@ export class PostgresSchemaSession implements SchemaSession {
 
   async runDdl(statements: readonly string[]): Promise<void> {
     for (const statement of statements) await this.client.query(statement)
+  }
+
+  introspect(): Promise<DbSchema> {
+    return introspectPostgres(this.client)
+  }
+
+  async queryRows(text: string): Promise<Record<string, unknown>[]> {
+    return (await this.client.query(text)).rows as Record<string, unknown>[]
   }
 }

@@ -2,7 +2,9 @@ import type { ColumnType } from '../../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata } from '../../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../../metadata/metadata-registry.js'
 import { BaseDialect } from '../base-dialect.js'
-import type { Dialect } from '../dialect.js'
+import type { Dialect, TableChange } from '../dialect.js'
+import type { DbTable } from '../schema-introspection.js'
+import { rebuildTableSql, wrapRebuild } from './sqlite-rebuild.js'
 import type { OrmError } from '../../errors/orm-error.js'
 import { toSqliteError } from './sqlite-errors.js'
 
@@ -84,7 +86,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
   }
 
   createTableSql(meta: EntityMetadata): string {
-    const columns = meta.columns.map((column) => this.#columnSql(meta, column, true))
+    const columns = meta.columns.map((column) => this.#columnSql(meta, column, !column.nullable))
     return `CREATE TABLE IF NOT EXISTS ${this.quote(meta.tableName)} (${columns.join(', ')}) STRICT`
   }
 
@@ -98,6 +100,41 @@ export class SqliteDialect extends BaseDialect implements Dialect {
     return `ALTER TABLE ${this.quote(meta.tableName)} ADD COLUMN ${this.#columnSql(meta, column, false)}`
   }
 
+  dbTypeOf(meta: EntityMetadata, column: ColumnMetadata): string {
+    return column.role === 'id' && !meta.isIdGenerated ? 'text' : COLUMN_SQL[column.type].toLowerCase()
+  }
+
+  addForeignKeySql(meta: EntityMetadata, _column: ColumnMetadata, table: DbTable): TableChange {
+    // SQLite cannot add a constraint to a table: the table is rebuilt with the class's definition.
+    return this.#rebuild(meta, table, [], true)
+  }
+
+  alterColumnSql(meta: EntityMetadata, _column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable): TableChange {
+    return this.#rebuild(meta, table, [], change === 'type')
+  }
+
+  dropColumnsSql(meta: EntityMetadata, table: DbTable, columns: readonly string[]): TableChange {
+    // ALTER TABLE DROP COLUMN refuses a column in an index, a foreign key or a constraint: those rebuild.
+    const plain = columns.every(
+      (name) =>
+        !table.indexes.some((index) => index.columns.includes(name)) &&
+        !table.foreignKeys.some((key) => key.column === name) &&
+        !table.columns.find((column) => column.name === name)?.primaryKey,
+    )
+    if (!plain) return this.#rebuild(meta, table, columns, true)
+    return { statements: columns.map((name) => `ALTER TABLE ${this.quote(table.name)} DROP COLUMN ${this.quote(name)}`), rebuild: false }
+  }
+
+  scriptOf(change: TableChange): string[] {
+    return change.rebuild ? wrapRebuild(change.statements) : [...change.statements]
+  }
+
+  #rebuild(meta: EntityMetadata, table: DbTable, drop: readonly string[], keepNullability: boolean): TableChange {
+    const definition = (m: EntityMetadata, column: ColumnMetadata, notNull: boolean): string => this.#columnSql(m, column, notNull)
+    const statements = rebuildTableSql(meta, table, { drop: new Set(drop), keepNullability }, definition)
+    return { statements, rebuild: true, check: `SELECT * FROM pragma_foreign_key_check('${table.name.replace(/'/g, "''")}')` }
+  }
+
   limitOffsetSql(limit: string | undefined, offset: string | undefined): string {
     if (limit === undefined && offset === undefined) return ''
     // SQLite only accepts OFFSET after a LIMIT; -1 means "no limit".
@@ -108,7 +145,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
     return toSqliteError(error, registry)
   }
 
-  #columnSql(meta: EntityMetadata, column: ColumnMetadata, withNotNull: boolean): string {
+  #columnSql(meta: EntityMetadata, column: ColumnMetadata, notNull: boolean): string {
     const name = this.quote(column.name)
     if (column.role === 'id') {
       // AUTOINCREMENT: ids of deleted rows are never handed out again, so a stale instance
@@ -116,7 +153,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
       return meta.isIdGenerated ? `${name} INTEGER PRIMARY KEY AUTOINCREMENT` : `${name} TEXT PRIMARY KEY NOT NULL`
     }
     let sql = `${name} ${COLUMN_SQL[column.type]}`
-    if (withNotNull && !column.nullable) sql += ' NOT NULL'
+    if (notNull) sql += ' NOT NULL'
     if (column.type === 'boolean') sql += ` CHECK (${name} IN (0, 1))`
     const relation = meta.relationAtSlot[column.index]
     if (relation) sql += ` ${this.referencesSql(relation)}`

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { resolvePendingIds, RowsMissed } from '../dialect.js'
-import type { Connection, Driver, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, Driver, RawRow, SchemaLockOptions, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { runReported, type QueryListener } from '../query-event.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 import { SqliteSchemaSession } from './sqlite-schema-session.js'
@@ -78,9 +78,10 @@ export class SqliteDriver implements Driver {
     })
   }
 
-  async lockSchema<T>(work: (schema: SchemaSession) => Promise<T>): Promise<T> {
+  async lockSchema<T>(work: (schema: SchemaSession) => Promise<T>, options: SchemaLockOptions = {}): Promise<T> {
     // IMMEDIATE takes the write lock before the listing, so processes booting on one file create
     // what is missing one after another (a read-only file can only be checked: a plain BEGIN).
+    if (options.foreignKeysOff) this.#db.pragma('foreign_keys = OFF')
     this.#db.exec(this.#db.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE')
     try {
       const result = await work(new SqliteSchemaSession(this.#db))
@@ -89,6 +90,8 @@ export class SqliteDriver implements Driver {
     } catch (error) {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
       throw error
+    } finally {
+      if (options.foreignKeysOff) this.#db.pragma('foreign_keys = ON')
     }
   }
 

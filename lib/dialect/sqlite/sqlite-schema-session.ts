@@ -1,5 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import type { SchemaSession } from '../dialect.js'
+import type { DbSchema } from '../schema-introspection.js'
+import { introspectSqlite } from './sqlite-introspection.js'
 
 /** @internal Lists and changes the schema of a SQLite database, inside the transaction that holds its write lock. */
 export class SqliteSchemaSession implements SchemaSession {
@@ -19,5 +21,13 @@ export class SqliteSchemaSession implements SchemaSession {
 
   async runDdl(statements: readonly string[]): Promise<void> {
     for (const statement of statements) this.db.exec(statement)
+  }
+
+  async introspect(): Promise<DbSchema> {
+    return introspectSqlite(this.db)
+  }
+
+  async queryRows(text: string): Promise<Record<string, unknown>[]> {
+    return this.db.prepare(text).all() as Record<string, unknown>[]
   }
 }
