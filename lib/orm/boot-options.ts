@@ -1,4 +1,5 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3'
+import { BootError } from '../errors/boot-error.js'
 import type { Pool, PoolConfig } from 'pg'
 import type { QueryEvent } from '../dialect/query-event.js'
 import type { IdType } from '../metadata/column-type.js'
@@ -10,6 +11,13 @@ export interface BootOptions {
   readonly sqlite?: string | SqliteDatabase
   /** A PostgreSQL connection string, a pg PoolConfig, or an existing pg.Pool (left open by close()). */
   readonly postgres?: string | PoolConfig | Pool
+  /**
+   * `'transaction'` when `postgres` reaches the server through a transaction pooler (PgBouncer with
+   * `pool_mode = transaction`, or a managed pooler): veil-orm then keeps no state on a server
+   * connection from one transaction to the next, so every statement runs unnamed instead of as a named
+   * prepared statement. Leave it out for a direct connection or a session pooler.
+   */
+  readonly pooler?: 'transaction'
   /** The id type of classes that do not set one; 'INT' unless given. */
   readonly idTypeDefault?: IdType
   /** Do not create tables, columns or indexes; only check that they exist. */
@@ -53,4 +61,18 @@ export interface SqlLogOptions {
 export interface CloseOptions {
   /** Close without writing pending inserts and changes: they are discarded, counted and logged. */
   readonly discardPending?: boolean
+}
+
+/** @internal Refuses a `pooler` option other than 'transaction', or one given without `postgres`. */
+export function checkPoolerOption(options: BootOptions): void {
+  if (options.pooler === undefined) return
+  if (options.pooler !== 'transaction') {
+    throw BootError.badOption(
+      `ORM.boot(): pooler must be 'transaction' (for PgBouncer's pool_mode = transaction or a managed pooler), ` +
+        `not ${JSON.stringify(options.pooler)}; leave it out for a direct connection or a session pooler.`,
+    )
+  }
+  if (options.postgres === undefined) {
+    throw BootError.badOption("ORM.boot(): pooler: 'transaction' is a PostgreSQL option; pass it together with postgres, or leave it out on SQLite.")
+  }
 }

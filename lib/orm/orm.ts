@@ -15,7 +15,7 @@ import { analyzeRelations, type DependentClasses, type DependentsGraph } from '.
 import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/active-runtime.js'
 import { Runtime } from '../session/runtime.js'
 import type { Logger } from '../util/logger.js'
-import type { BootOptions, CloseOptions } from './boot-options.js'
+import { checkPoolerOption, type BootOptions, type CloseOptions } from './boot-options.js'
 import { checkQueryOptions, queryListener } from './sql-log.js'
 import { checkOptions as checkOptionKeys, defineOptions, type OptionKind } from '../util/check-options.js'
 
@@ -219,6 +219,7 @@ function reportScheduledFlushError(error: OrmError, logger: Logger): void {
 const BOOT_OPTIONS = defineOptions('boot', {
   sqlite: 'value',
   postgres: 'value',
+  pooler: 'value',
   idTypeDefault: 'value',
   skipTableCreation: 'boolean',
   autoFlush: 'boolean',
@@ -234,6 +235,7 @@ function checkOptions(options: BootOptions): IdType {
   if (options.sqlite !== undefined && options.postgres !== undefined) {
     throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
   }
+  checkPoolerOption(options)
   const idTypeDefault = options.idTypeDefault ?? 'INT'
   if (!ID_TYPES.includes(idTypeDefault)) {
     throw BootError.badOption(`ORM.boot(): idTypeDefault must be 'INT', 'BIGINT' or 'UUID', not ${JSON.stringify(idTypeDefault)}.`)
@@ -243,7 +245,9 @@ function checkOptions(options: BootOptions): IdType {
 
 function openDriver(options: BootOptions, onQuery: QueryListener | undefined, onIdleError: (error: Error) => void): Driver {
   try {
-    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, onQuery)
+    if (options.postgres !== undefined) {
+      return new PostgresDriver(options.postgres, onIdleError, onQuery, { namedStatements: options.pooler !== 'transaction' })
+    }
     return new SqliteDriver(options.sqlite, onQuery)
   } catch (error) {
     throw ConnectionError.lost(error)
