@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { expect, it } from 'vitest'
-import { startChild, type ChildResult } from '../support/child-process.js'
+import { ORM } from '../../lib/index.js'
+import { runChild, startChild, type ChildResult } from '../support/child-process.js'
+import { MODEL, Story, User } from '../support/soft-model.js'
 import { SERVER_URL } from './support/pgbouncer.js'
 import { describePooled } from './support/pooled.js'
 
 // Many application processes against one database through the pooler: four processes boot at the same
 // moment on a fresh, empty schema. They serialize on the transaction-scoped schema lock: one creates the
-// schema, the others find it complete and run no DDL.
+// schema, the others find it complete and run no DDL. Then the identity map across processes: every
+// query reads the database, so a process sees what another one committed.
 
 interface BootReport {
   readonly name: string
@@ -68,5 +71,28 @@ describePooled('many processes through PgBouncer', (pooled) => {
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }
+  })
+
+  it("shows another process's committed changes to every query: the identity map never hides them", async () => {
+    const target = await pooled.boot(MODEL)
+    const ann = new User('ann')
+    const story = new Story('Hello', ann)
+    const note = new Story('Note', ann)
+    await ORM.flush()
+    const child = await runChild('tests/scale/children/pooled-writer.ts', [], {
+      SCALE_URL: target.url,
+      SCALE_USER: String(ann.id),
+      SCALE_STORY: String(story.id),
+    })
+    expect(child.code, child.stderr).toBe(0)
+    // The instances in memory keep what they held until a query reads their rows again...
+    expect(ann.username).toBe('ann')
+    // ...and a query returns the same instance with the other process's values.
+    expect(await User.findById(ann.id)).toBe(ann)
+    expect(ann.username).toBe('renamed by another process')
+    // The story the other process soft-deleted is gone from default reads, the other one stays.
+    expect(await Story.find()).toEqual([note])
+    expect(await Story.findById(story.id)).toBeUndefined()
+    expect((await ann.stories).map((row) => row.title)).toEqual(['Note'])
   })
 })
