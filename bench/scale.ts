@@ -5,6 +5,7 @@
 // Run with `npm run bench:scale` (needs PostgreSQL from DATABASE_URL and the pgbouncer binary).
 import 'reflect-metadata'
 import { spawn } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Column, ORM, Relation, SoftDel, type BootOptions } from '../lib/index.js'
@@ -31,9 +32,9 @@ class ScaleStory extends SoftDel {
 const MODEL = [SoftDel, ScaleUser, ScaleStory]
 const USERS = 1_000
 const STORIES_PER_USER = 200 // 90% soft-deleted: 20 live stories per user, as the shared bench's W5
-const RUN_MS = Number(process.env.SCALE_RUN_MS ?? 5_000)
+const RUN_MS = Number(process.env.SCALE_RUN_MS ?? 3_000)
 const WARM_UP = 200
-const ROUNDS = 3
+const ROUNDS = Number(process.env.SCALE_ROUNDS ?? 5)
 
 type Workload = 'W3' | 'W5'
 const WORKLOADS: Record<Workload, string> = { W3: 'W3 find by id', W5: 'W5 live stories of a user' }
@@ -123,31 +124,33 @@ async function main(): Promise<void> {
     const target = await bouncer.freshSchema()
     await seed(target.url)
     const direct = `${SERVER_URL}?options=${encodeURIComponent(`-c search_path=${target.schema}`)}`
-    console.log(`Through PgBouncer (pool_mode = transaction, 8 server connections), pooler: 'transaction', median of ${ROUNDS} runs of ${RUN_MS / 1000} s\n`)
+    // Every configuration once per round, rounds one after another: a change in the machine's load
+    // then touches every configuration alike, and each figure is the median of its rounds.
+    const configs = [
+      ...(['W3', 'W5'] as const).flatMap((workload) => [1, 2, 4].map((processes) => ({ key: `${workload} pooled ${processes}`, run: () => measure(processes, workload, target.url, true) }))),
+      ...(['W3', 'W5'] as const).flatMap((workload) => [
+        { key: `${workload} named`, run: () => measure(1, workload, direct, false) },
+        { key: `${workload} unnamed`, run: () => measure(1, workload, direct, true) },
+      ]),
+    ]
+    const samples = new Map<string, number[]>(configs.map((config) => [config.key, []]))
+    const loadBefore = loadavg()[0] ?? 0
+    for (let round = 0; round < ROUNDS; round++) for (const config of configs) samples.get(config.key)?.push(await config.run())
+    const rate = (key: string): number => median(samples.get(key) ?? [])
+    console.log(`Median of ${ROUNDS} rounds of ${RUN_MS / 1000} s runs; load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (${cpus().length} cores)\n`)
+    console.log(`Through PgBouncer (pool_mode = transaction, 8 server connections), pooler: 'transaction'\n`)
     row(['workload', '1 process', '2 processes', '4 processes', 'scaling 2/1', 'scaling 4/1'])
     row(['---', '---:', '---:', '---:', '---:', '---:'])
     for (const workload of ['W3', 'W5'] as const) {
-      const rates: number[] = []
-      for (const processes of [1, 2, 4]) {
-        const runs: number[] = []
-        for (let round = 0; round < ROUNDS; round++) runs.push(await measure(processes, workload, target.url, true))
-        rates.push(median(runs))
-      }
-      const [one = 1, two = 0, four = 0] = rates
-      row([WORKLOADS[workload], ...rates.map((rate) => `${rate.toFixed(0)} ops/s`), `${(two / one).toFixed(2)}x`, `${(four / one).toFixed(2)}x`])
+      const [one, two, four] = [1, 2, 4].map((processes) => rate(`${workload} pooled ${processes}`)) as [number, number, number]
+      row([WORKLOADS[workload], ...[one, two, four].map((value) => `${value.toFixed(0)} ops/s`), `${(two / one).toFixed(2)}x`, `${(four / one).toFixed(2)}x`])
     }
-    console.log(`\nOne process, direct connection, median of ${ROUNDS} alternating runs: named statements (the default) against pooler: 'transaction' (unnamed)\n`)
+    console.log(`\nOne process, direct connection: named statements (the default) against pooler: 'transaction' (unnamed)\n`)
     row(['workload', 'named', "pooler: 'transaction'", 'unnamed / named'])
     row(['---', '---:', '---:', '---:'])
     for (const workload of ['W3', 'W5'] as const) {
-      const named: number[] = []
-      const unnamed: number[] = []
-      for (let round = 0; round < ROUNDS; round++) {
-        named.push(await measure(1, workload, direct, false))
-        unnamed.push(await measure(1, workload, direct, true))
-      }
-      const [a, b] = [median(named), median(unnamed)]
-      row([WORKLOADS[workload], `${a.toFixed(0)} ops/s`, `${b.toFixed(0)} ops/s`, `${(b / a).toFixed(2)}`])
+      const [named, unnamed] = [rate(`${workload} named`), rate(`${workload} unnamed`)]
+      row([WORKLOADS[workload], `${named.toFixed(0)} ops/s`, `${unnamed.toFixed(0)} ops/s`, (unnamed / named).toFixed(2)])
     }
   } finally {
     await bouncer.stop()
