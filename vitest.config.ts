@@ -14,7 +14,8 @@ export default defineConfig({
   ],
   test: {
     include: ['tests/**/*.test.ts'],
-    // The stress suite runs on its own: `npm run test:stress` (vitest.stress.config.ts).
+    // The stress and scale suites run on their own: `npm run test:stress` (vitest.stress.config.ts)
+    // and `npm run test:scale` (vitest.scale.config.ts).
     exclude: [...configDefaults.exclude, 'tests/stress/**', 'tests/scale/**'],
     pool: 'forks',
     testTimeout: 30_000,

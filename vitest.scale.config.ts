@@ -1,9 +1,9 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 import base from './vitest.config.js'
 
-// `npm run test:scale`: the scale-out suite (tests/scale), kept out of `npm test`. It reuses the
-// SWC set-up of vitest.config.ts; its files start their own PostgreSQL servers (a primary with a
-// streaming replica), so they run one at a time.
+// `npm run test:scale`: the scale-out suite (tests/scale: a real PgBouncer in transaction pooling
+// mode, many processes, read replicas on a primary and a streaming replica), kept out of `npm test`
+// like the stress suite. Its files start servers and child processes, so they run one at a time.
 export default defineConfig({
   ...base,
   test: {

@@ -11,12 +11,12 @@ export interface BootOptions {
   /** A PostgreSQL connection string, a pg PoolConfig, or an existing pg.Pool (left open by close()). */
   readonly postgres?: string | PoolConfig | Pool
   /**
-   * PostgreSQL streaming replicas (connection strings, pg PoolConfigs or pg.Pools, the last left open by
-   * close()): reads outside transactions go to them, writes and transactions to `postgres`. After this
-   * process commits a write to a class, reads of that class (and the classes related to it) stay on the
-   * primary until a replica has replayed the write. An unreachable replica is skipped with one warning.
+   * `'transaction'` when `postgres` reaches the server through a transaction pooler (PgBouncer with
+   * `pool_mode = transaction`, or a managed pooler): veil-orm then keeps no state on a server
+   * connection from one transaction to the next, so every statement runs unnamed instead of as a named
+   * prepared statement. Leave it out for a direct connection or a session pooler.
    */
-  readonly replicas?: readonly (string | PoolConfig | Pool)[]
+  readonly pooler?: 'transaction'
   /** The id type of classes that do not set one; 'INT' unless given. */
   readonly idTypeDefault?: IdType
   /** Do not create tables, columns or indexes; only check that they exist. */
@@ -42,6 +42,13 @@ export interface BootOptions {
    * defaults to console.
    */
   readonly logger?: Logger
+  /**
+   * PostgreSQL streaming replicas (connection strings, pg PoolConfigs or pg.Pools, the last left open by
+   * close()): reads outside transactions go to them, writes and transactions to `postgres`. After this
+   * process commits a write to a class, reads of that class (and the classes related to it) stay on the
+   * primary until a replica has replayed the write. An unreachable replica is skipped with one warning.
+   */
+  readonly replicas?: readonly (string | PoolConfig | Pool)[]
 }
 
 /** The `logSql` boot option as an object: how to log statements. */

@@ -9,6 +9,7 @@ import { checkQueryOptions } from './sql-log.js'
 const BOOT_OPTIONS = defineOptions('boot', {
   sqlite: 'value',
   postgres: 'value',
+  pooler: 'value',
   idTypeDefault: 'value',
   skipTableCreation: 'boolean',
   autoFlush: 'boolean',
@@ -25,6 +26,7 @@ export function checkBootOptions(options: BootOptions): IdType {
   if (options.sqlite !== undefined && options.postgres !== undefined) {
     throw BootError.badOption('ORM.boot() got both sqlite and postgres options; pass only one of them.')
   }
+  checkPoolerOption(options)
   checkReplicas(options)
   const idTypeDefault = options.idTypeDefault ?? 'INT'
   if (!ID_TYPES.includes(idTypeDefault)) {
@@ -45,5 +47,19 @@ function checkReplicas({ replicas, postgres }: BootOptions): void {
   })
   if (postgres === undefined) {
     throw BootError.badOption('ORM.boot(): replicas are PostgreSQL read replicas of the postgres database; pass postgres (the primary) too.')
+  }
+}
+
+/** Refuses a `pooler` option other than 'transaction', or one given without `postgres`. */
+function checkPoolerOption(options: BootOptions): void {
+  if (options.pooler === undefined) return
+  if (options.pooler !== 'transaction') {
+    throw BootError.badOption(
+      `ORM.boot(): pooler must be 'transaction' (for PgBouncer's pool_mode = transaction or a managed pooler), ` +
+        `not ${JSON.stringify(options.pooler)}; leave it out for a direct connection or a session pooler.`,
+    )
+  }
+  if (options.postgres === undefined) {
+    throw BootError.badOption("ORM.boot(): pooler: 'transaction' is a PostgreSQL option; pass it together with postgres, or leave it out on SQLite.")
   }
 }

@@ -1,4 +1,4 @@
-import { PostgresDriver } from '../dialect/postgres/postgres-driver.js'
+import { PostgresDriver, type PostgresDriverOptions } from '../dialect/postgres/postgres-driver.js'
 import { SqliteDriver } from '../dialect/sqlite/sqlite-driver.js'
 import type { Driver } from '../dialect/dialect.js'
 import { onServer, type QueryEvent } from '../dialect/query-event.js'
@@ -76,7 +76,7 @@ export class ORM {
         autoFlush: options.autoFlush ?? true,
         reportError: (error) => reportScheduledFlushError(error, logger),
         logger,
-        ...(options.replicas?.length ? { replicas: new PostgresReplicas(options.replicas, logger, (index) => onServer(onQuery, 'replica', index)) } : {}),
+        ...(options.replicas?.length ? { replicas: new PostgresReplicas(options.replicas, logger, (index) => onServer(onQuery, 'replica', index), driverOptionsOf(options)) } : {}),
       })
       runtimeRef.current = runtime
       for (const meta of registry.entities) installAccessors(meta, runtime)
@@ -249,9 +249,16 @@ function reportScheduledFlushError(error: OrmError, logger: Logger): void {
 
 function openDriver(options: BootOptions, onQuery: ((event: QueryEvent) => void) | undefined, onIdleError: (error: Error) => void): Driver {
   try {
-    if (options.postgres !== undefined) return new PostgresDriver(options.postgres, onIdleError, onServer(onQuery, 'primary'))
+    if (options.postgres !== undefined) {
+      return new PostgresDriver(options.postgres, onIdleError, onServer(onQuery, 'primary'), driverOptionsOf(options))
+    }
     return new SqliteDriver(options.sqlite, onServer(onQuery, 'primary'))
   } catch (error) {
     throw ConnectionError.lost(error)
   }
+}
+
+/** Behind a transaction pooler, statements run unnamed: a named one would not survive the transaction. */
+function driverOptionsOf(options: BootOptions): PostgresDriverOptions {
+  return { namedStatements: options.pooler !== 'transaction' }
 }

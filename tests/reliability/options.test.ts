@@ -94,7 +94,7 @@ describeEachDialect('options objects', (db) => {
     const error = await db.boot([Writer, Note], { autoflush: false } as never).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(BootError)
     expect((error as Error).message).toBe(
-      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, idTypeDefault, skipTableCreation, autoFlush, onQuery, logSql, logger, replicas.",
+      "ORM.boot() has no option 'autoflush'. Valid options: sqlite, postgres, pooler, idTypeDefault, skipTableCreation, autoFlush, onQuery, logSql, logger, replicas.",
     )
     await expect(db.boot([Writer, Note], { autoFlush: 'no' } as never)).rejects.toThrow(BootError)
     await expect(db.boot([Writer, Note], { skipTableCreation: 1 } as never)).rejects.toThrow(BootError)

@@ -14,6 +14,15 @@ type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
 
 const MAX_PREPARED_STATEMENTS = 1000
 
+/** @internal How the driver talks to the server, from the boot options. */
+export interface PostgresDriverOptions {
+  /**
+   * False under `pooler: 'transaction'`: every statement runs unnamed, so no server connection keeps
+   * state from one transaction to the next (a transaction pooler hands the next one another connection).
+   */
+  readonly namedStatements: boolean
+}
+
 /** @internal A pg pool: plain work goes to any pooled client, a transaction keeps one client. */
 export class PostgresDriver implements Driver {
   readonly dialect = new PostgresDialect()
@@ -29,6 +38,7 @@ export class PostgresDriver implements Driver {
     target: string | PoolConfig | Pool,
     onIdleError: (error: Error) => void,
     readonly onQuery: QueryListener | undefined,
+    readonly options: PostgresDriverOptions = { namedStatements: true },
   ) {
     this.#ownsPool = !(target instanceof pg.Pool)
     this.#pool =
@@ -43,7 +53,10 @@ export class PostgresDriver implements Driver {
     this.shared = new PostgresConnection(this, this.#pool, false)
   }
 
-  /** @internal Runs statement text the ORM generated as a named (prepared) query, reported to `onQuery`. */
+  /**
+   * @internal Runs statement text the ORM generated, reported to `onQuery`: as a named (prepared) query,
+   * or unnamed under `pooler: 'transaction'`.
+   */
   run(target: Queryable, text: string, values: readonly unknown[], rowMode?: 'array'): Promise<QueryResult> {
     const config = this.#prepared(text, values, rowMode)
     const { onQuery } = this
@@ -51,19 +64,26 @@ export class PostgresDriver implements Driver {
     return runReportedAsync(onQuery, text, values, () => target.query(config), rowCountOf)
   }
 
-  /** A named (prepared) query for statement text the ORM generates. */
+  /** A named (prepared) query for statement text the ORM generates, or an unnamed one. */
   #prepared(text: string, values: readonly unknown[], rowMode?: 'array'): QueryConfig {
+    const config: QueryConfig & { rowMode?: 'array' } = { text, values: values as unknown[] }
+    const name = this.options.namedStatements ? this.#statementName(text) : undefined
+    if (name) config.name = name
+    if (rowMode) config.rowMode = rowMode
+    return config
+  }
+
+  /** The name of `text`'s prepared statement; none once the cache is full. */
+  #statementName(text: string): string | undefined {
     let name = this.#statementNames.get(text)
     if (!name) {
       // Texts that vary with input (OR lists of many lengths) run unnamed once the cache is full,
       // so neither this map nor each server connection's prepared statements grow forever.
-      if (this.#statementNames.size >= MAX_PREPARED_STATEMENTS) {
-        return { text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
-      }
+      if (this.#statementNames.size >= MAX_PREPARED_STATEMENTS) return undefined
       name = statementName(text)
       this.#statementNames.set(text, name)
     }
-    return { name, text, values: values as unknown[], ...(rowMode ? { rowMode } : {}) }
+    return name
   }
 
   async begin(): Promise<TransactionConnection> {

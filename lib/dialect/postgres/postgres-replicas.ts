@@ -3,7 +3,7 @@ import type { Connection } from '../dialect.js'
 import type { QueryListener } from '../query-event.js'
 import type { ReadReplica, ReadReplicas } from '../read-replicas.js'
 import type { Logger } from '../../util/logger.js'
-import { PostgresDriver } from './postgres-driver.js'
+import { PostgresDriver, type PostgresDriverOptions } from './postgres-driver.js'
 
 /** Where the primary's WAL is written up to, as a byte offset (text: a bigint may not fit a JS number). */
 const PRIMARY_POSITION_SQL = `SELECT (pg_current_wal_lsn() - '0/0')::text`
@@ -58,12 +58,17 @@ export class PostgresReplicas implements ReadReplicas {
   readonly #logger: Logger
   #next = 0
 
-  constructor(targets: readonly ReplicaTarget[], logger: Logger, listenerOf: (index: number) => QueryListener | undefined) {
+  constructor(
+    targets: readonly ReplicaTarget[],
+    logger: Logger,
+    listenerOf: (index: number) => QueryListener | undefined,
+    driverOptions?: PostgresDriverOptions,
+  ) {
     this.#logger = logger
     this.#replicas = targets.map((target, index) => {
       let replica: Replica | undefined
       // An idle connection that ends (the replica stopped) is a lost replica, not an error of the ORM.
-      const driver = new PostgresDriver(target, (error) => replica && this.failed(replica, error), listenerOf(index))
+      const driver = new PostgresDriver(target, (error) => replica && this.failed(replica, error), listenerOf(index), driverOptions)
       replica = new Replica(index, describeTarget(target), driver)
       return replica
     })
