@@ -172,9 +172,6 @@ export interface Driver {
 
 /** @internal The schema as seen, and changed, inside {@link Driver.lockSchema}. */
 export interface SchemaSession {
-  listTables(): Promise<string[]>
-  listColumns(table: string): Promise<string[]>
-  listIndexes(table: string): Promise<string[]>
   /** Runs DDL statements (schema creation) in order. */
   runDdl(statements: readonly string[]): Promise<void>
   /** Every table with its columns, indexes and foreign keys. */

@@ -7,18 +7,6 @@ import { introspectSqlite } from './sqlite-introspection.js'
 export class SqliteSchemaSession implements SchemaSession {
   constructor(readonly db: SqliteDatabase) {}
 
-  async listTables(): Promise<string[]> {
-    return this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[]
-  }
-
-  async listColumns(table: string): Promise<string[]> {
-    return this.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(table) as string[]
-  }
-
-  async listIndexes(table: string): Promise<string[]> {
-    return this.db.prepare('SELECT name FROM pragma_index_list(?)').pluck().all(table) as string[]
-  }
-
   async runDdl(statements: readonly string[]): Promise<void> {
     for (const statement of statements) this.db.exec(statement)
   }
