@@ -5,6 +5,7 @@ import { compileBeforeFlush } from '../query/compile-before-flush.js'
 import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
+import { afterRows, beforeSelectedRows } from './hook-calls.js'
 
 /** @internal `Class.softDelete({ where })`: one UPDATE of the live rows that match. */
 export async function softDeleteWhere(host: SoftDeleteHost, ctor: object & { name: string }, options: { where?: object } | undefined): Promise<number> {
@@ -36,9 +37,12 @@ async function bulk(host: SoftDeleteHost, ctor: object & { name: string }, optio
   return host.afterFlush(async (connection) => {
     const stamp = mode === 'softDelete' ? host.nextDeletionStamp() : undefined
     try {
+      const candidates = () => host.compiler.select(meta, { where, onlyDeleted: mode === 'restore' })
+      const hooked = await beforeSelectedRows(host, connection, meta, mode, candidates)
       // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
       const query = new SoftDeleteCompiler(host.compiler).updateWhere(meta, mode, where, stamp)
       const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp)
+      await afterRows(host, meta, mode, mode === 'softDelete' ? 'bulkSoftDelete' : 'bulkRestore', ids, hooked)
       return ids.length
     } catch (error) {
       const typed = host.toOrmError(error)

@@ -14,6 +14,7 @@ import { loadedVersion } from '../session/row-encoder.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { cascadeRestore, cascadeSoftDelete } from './soft-delete-cascade.js'
+import { afterRows, beforeRows } from './hook-calls.js'
 
 /** @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction. */
 export async function softDeleteInstance(host: SoftDeleteHost, entity: Stateful, options: { cascade?: boolean } | undefined): Promise<void> {
@@ -88,11 +89,13 @@ async function writeRoot(
   const id = state.values[0]
   const version = meta.versionColumn && loadedVersion(state, meta.versionColumn)
   const query = statements.updateRow(meta, mode, id, version, stamp)
+  const hooked = await beforeRows(host, connection, meta, mode, [id])
   const ids = await runDeletedAtUpdate(host, connection, meta, query, mode === 'softDelete' ? stamp : undefined)
   if (ids.length === 0) {
     const reason = await whyMissed(host, connection, entity)
     throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, versionDetail(state))
   }
+  await afterRows(host, meta, mode, mode, ids, hooked)
   return ids
 }
 
@@ -159,6 +162,8 @@ async function checkParents(
     const parentRow = target.describeRow(parentId)
     if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
     await checkParents(host, statements, connection, target, parentId, parentRow, true)
-    await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)
+    const hooked = await beforeRows(host, connection, target, 'restore', [parentId])
+    const restored = await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)
+    await afterRows(host, target, 'restore', 'restore', restored, hooked, true)
   }
 }

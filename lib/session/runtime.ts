@@ -27,6 +27,7 @@ import { TransactionScopes, type ScopeHost } from './transaction-scopes.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import { WriteVersions } from './write-versions.js'
 import type { Visibility } from '../soft-delete/visibility.js'
+import { HookRunner } from '../hooks/hook-runner.js'
 
 /** @internal Boot options that shape runtime behaviour. */
 export interface RuntimeOptions {
@@ -58,6 +59,8 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
   readonly reader: Reader
   readonly loader: RelationLoader
   readonly wrapCollection: CollectionWrapper
+  /** Lifecycle hooks and `ORM.on()` listeners. */
+  readonly hooks: HookRunner
   readonly #scopes: TransactionScopes
   readonly #scheduler: FlushScheduler
   readonly #closer: Closer
@@ -73,6 +76,7 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
     this.dialect = driver.dialect
     this.compiler = new QueryCompiler(driver.dialect, (value) => (isStateful(value) ? { id: value[STATE].values[0], meta: value[STATE].meta } : undefined))
     this.hydrator = new Hydrator(driver.dialect, this.identityMap, this.epoch)
+    this.hooks = new HookRunner(registry.entities)
     this.#scopes = new TransactionScopes(this)
     this.globalWork = this.#scopes.globalWork
     this.transactions = this.#scopes.running
