@@ -19,7 +19,7 @@ export function buildHookLists(className: string, chain: readonly (abstract new 
     for (const { hook, property } of ownHookDeclarations(klass.prototype)) {
       const member: unknown = (chain[0] as { prototype: Record<string, unknown> }).prototype[property]
       if (typeof member !== 'function') {
-        throw new BootError(`${className}.${property} is decorated as a ${hook} hook but is not a method; decorate a method of the class.`)
+        throw new BootError(`${className}.${property} has @${hook[0]?.toUpperCase()}${hook.slice(1)}() but is not a method; put the decorator on a method of the class.`)
       }
       if (lists[hook].includes(property)) continue
       lists[hook].push(property)

@@ -9,7 +9,7 @@ import type { UnitOfWork } from './unit-of-work.js'
 import { changesUpdatedAt } from '../soft-delete/updated-at-rule.js'
 import { planWrites, type InsertOrder, type TakenWork, type WritePlan } from './write-planner.js'
 import { loadedVersion } from './row-encoder.js'
-import type { HookRunner } from '../hooks/hook-runner.js'
+import type { Happened, HookRunner } from '../hooks/hook-runner.js'
 import { happenedInFlush, runBeforeFlushHooks } from '../hooks/flush-hooks.js'
 
 /** @internal What a flush needs from the booted ORM. */
@@ -44,16 +44,20 @@ export async function flushWork(context: FlushContext, work: UnitOfWork, isSched
   if (isScheduled && work.isHeldBack) return
   detectInPlaceChanges(work)
   if (work.newEntities.size === 0 && work.dirtyEntities.size === 0) return
-  const running = runFlush(context, work, isScheduled)
+  const happened: Happened[] = []
+  const running = runFlush(context, work, isScheduled, happened)
   work.flushing = running
   try {
     await running
   } finally {
     if (work.flushing === running) work.flushing = undefined
   }
+  // Once the flush is over, so that an after-hook may read, write and flush this work again.
+  if (happened.length > 0) await afterHooks(context.hooks, work, happened)
 }
 
-async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: boolean): Promise<void> {
+/** Before hooks, take, plan, write, apply; fills `happened` for the after-hooks when anyone listens. */
+async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: boolean, happened: Happened[]): Promise<void> {
   // The one check that keeps a flush without hooks or listeners as fast as before.
   const hooks = context.hooks.isActive ? context.hooks : undefined
   if (hooks) await beforeHooks(hooks, work, isScheduled)
@@ -80,7 +84,7 @@ async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: bo
     throw ormError
   }
   applyResults(context, work, taken, plan, result, now)
-  if (hooks) await afterHooks(hooks, work, taken)
+  if (hooks) happened.push(...happenedInFlush(taken))
 }
 
 /**
@@ -98,8 +102,8 @@ async function beforeHooks(hooks: HookRunner, work: UnitOfWork, isScheduled: boo
 }
 
 /** Once the write committed: after-hooks and listeners now, or at the outermost commit inside a transaction. */
-async function afterHooks(hooks: HookRunner, work: UnitOfWork, taken: TakenWork): Promise<void> {
-  await hooks.after(work, happenedInFlush(taken))
+async function afterHooks(hooks: HookRunner, work: UnitOfWork, happened: readonly Happened[]): Promise<void> {
+  await hooks.after(work, happened)
 }
 
 /** The instances whose rows a write missed. */

@@ -134,7 +134,7 @@ describeEachDialect('hook outcomes', (db) => {
       @(AfterInsert() as PropertyDecorator) notAMethod = 3
     }
     await expect(db.boot([Broken])).rejects.toThrow(BootError)
-    await expect(db.boot([Broken])).rejects.toThrow(/Broken\.notAMethod is decorated as a afterInsert hook but is not a method/)
+    await expect(db.boot([Broken])).rejects.toThrow(/Broken\.notAMethod has @AfterInsert\(\) but is not a method/)
   })
 })
 
@@ -184,6 +184,23 @@ describeEachDialect('ORM.on() listeners', (db) => {
       'restore Plain bulkRestore 2',
       'delete Plain bulkDelete 1',
     ])
+  })
+
+  it('lets a listener read and write through the ORM after a flush, inside or outside a transaction', async () => {
+    await db.boot(HOOK_MODEL)
+    const counts: number[] = []
+    ORM.on('insert', async ({ className, instances }) => {
+      if (className !== 'Author') return
+      counts.push(await Author.count())
+      await new Post(`welcome ${(instances[0] as Author).name}`, instances[0] as Author).save()
+    })
+    new Author('ann')
+    await ORM.flush()
+    await ORM.transaction(async () => {
+      new Author('bob')
+    })
+    expect(counts).toEqual([1, 2])
+    expect(await rawRows('SELECT title FROM post ORDER BY id')).toEqual([{ title: 'welcome ann' }, { title: 'welcome bob' }])
   })
 
   it('rejects an unknown event with a ValidationError', async () => {
