@@ -30,13 +30,11 @@ export async function beforeRows(
 ): Promise<HookedRows | undefined> {
   const hooks = host.hooks
   if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return undefined
-  const inMemory = ids.flatMap((id) => (host.identityMap.get(meta, id) as Stateful | undefined) ?? [])
-  let instances = inMemory
   if (hooks.hasHooks(meta, event)) {
     const missing = ids.filter((id) => !host.identityMap.get(meta, id))
     if (missing.length > 0) await loadRows(host, connection, meta, host.compiler.selectWhereIn(meta, meta.idColumn, missing, 'all'))
-    instances = ids.flatMap((id) => (host.identityMap.get(meta, id) as Stateful | undefined) ?? [])
   }
+  let instances = inMemory(host, meta, ids)
   if (keep) instances = instances.filter(keep)
   await hooks.before(meta, event, instances)
   return { instances }
@@ -77,12 +75,16 @@ export async function afterRows(
   const hooks = host.hooks
   if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return
   const written = new Set(ids)
-  const inMemory = (): Stateful[] => ids.flatMap((id) => (host.identityMap.get(meta, id) as Stateful | undefined) ?? [])
-  const instances = hooked ? hooked.instances.filter((entity) => written.has(entity[STATE].values[0])) : inMemory()
+  const instances = hooked ? hooked.instances.filter((entity) => written.has(entity[STATE].values[0])) : inMemory(host, meta, ids)
   await hooks.after(host.currentWork(), [{ meta, event, operation, ids, instances, isCascade }])
 }
 
 async function loadRows(host: OperationHost, connection: Connection, meta: EntityMetadata, query: CompiledQuery): Promise<Stateful[]> {
   const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
   return host.hydrator.hydrate<Stateful>(meta, rows)
+}
+
+/** The instances in memory of the rows `ids`, in that order. */
+function inMemory(host: OperationHost, meta: EntityMetadata, ids: readonly unknown[]): Stateful[] {
+  return ids.flatMap((id) => (host.identityMap.get(meta, id) as Stateful | undefined) ?? [])
 }
