@@ -1,6 +1,7 @@
 import { beforeEach, expect, it, vi } from 'vitest'
 import { ORM } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
+import { rawRows } from '../support/raw-sql.js'
 import { Author, HOOK_MODEL, Memo, Post, behaviour, takeLog } from './model.js'
 
 // Every path that causes an event fires its hooks once per affected row, before-hooks before the write
@@ -96,6 +97,26 @@ describeEachDialect('hooks on every path', (db) => {
       'Post.afterRestore one',
       'Post.afterRestore two',
     ])
+  })
+
+  it('runs restore hooks on the parents restore({ withAncestors: true }) brings back', async () => {
+    await db.boot(HOOK_MODEL)
+    const ann = await authorWithPosts()
+    await ann.softDelete({ cascade: true })
+    takeLog()
+    const [one] = await Post.find({ where: { title: 'one' }, withDeleted: true })
+    await one?.restore({ withAncestors: true })
+    expect(takeLog()).toEqual(['Author.beforeRestore ann', 'Post.beforeRestore one', 'Author.afterRestore ann', 'Post.afterRestore one'])
+  })
+
+  it('writes what a before-hook of a cascade changes, in the call’s transaction', async () => {
+    await db.boot(HOOK_MODEL)
+    const ann = await authorWithPosts()
+    behaviour.edit = (entity, hook) => {
+      if (hook === 'beforeSoftDelete' && entity instanceof Author) entity.slug = 'hidden'
+    }
+    await ann.softDelete({ cascade: true })
+    expect(await rawRows('SELECT slug, deleted_at IS NOT NULL AS hidden FROM author')).toEqual([{ slug: 'hidden', hidden: db.isPostgres ? true : 1 }])
   })
 
   it('runs delete hooks for delete() and the bulk Class.delete()', async () => {
