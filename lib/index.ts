@@ -31,6 +31,21 @@ export type {
 } from './entity/find-options.js'
 export { Column, Relation, Table } from './metadata/decorators.js'
 export type { Ref } from './metadata/decorators.js'
+export {
+  AfterDelete,
+  AfterInsert,
+  AfterRestore,
+  AfterSoftDelete,
+  AfterUpdate,
+  BeforeDelete,
+  BeforeInsert,
+  BeforeRestore,
+  BeforeSoftDelete,
+  BeforeUpdate,
+} from './metadata/hook-decorators.js'
+export type { LifecycleEvent } from './metadata/hook-decorators.js'
+export type { LifecycleEventInfo, LifecycleListener, LifecycleOperation } from './hooks/lifecycle-events.js'
+export { HookError } from './errors/hook-error.js'
 export type { ColumnOptions, RelationOptions, TableOptions } from './metadata/declarations.js'
 export { DependentsGraph } from './graph/dependents-graph.js'
 export type { DependentClasses, DependentsEdge } from './graph/dependents-graph.js'

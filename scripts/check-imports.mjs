@@ -24,6 +24,8 @@ export const LAYERS = [
   'operations',
   // The Runtime and its parts: change tracking, transactions, flush, reads, lazy loading, hydration.
   'session',
+  // Lifecycle hooks and ORM.on() listeners: the runner the flusher and the operations call.
+  'hooks',
   // Schema sync: only orm imports it.
   'schema',
   // The query compiler and the statement compilers for delete, cascade, restore and purge.

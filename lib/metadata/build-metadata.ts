@@ -4,6 +4,7 @@ import { ID_TYPES, type ColumnType, type IdType } from './column-type.js'
 import { ownColumnDeclarations, ownRelationDeclarations, ownTableDeclaration, type RelationDeclaration } from './declarations.js'
 import { EntityMetadata, RelationMetadata, type ColumnMetadata } from './entity-metadata.js'
 import { freezeMetadata } from './freeze-metadata.js'
+import { buildHookLists } from './hook-lists.js'
 import { indexName } from './index-name.js'
 import { linkRelations } from './link-relations.js'
 import { MetadataRegistry } from './metadata-registry.js'
@@ -167,7 +168,7 @@ function buildEntityMetadata(
   collections.forEach(({ declaration, kind, target }, k) => {
     relations.push(new RelationMetadata(declaration.property, kind, false, columns.length + k, undefined, target.ctor, declaration.options))
   })
-  return new EntityMetadata(plan.ctor, className, tableName, idType, columns, relations)
+  return new EntityMetadata(plan.ctor, className, tableName, idType, columns, relations, buildHookLists(className, chain))
 }
 
 /** The class and its ancestors up to, not including, `Entity`; nearest first. */

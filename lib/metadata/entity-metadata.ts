@@ -1,4 +1,5 @@
 import type { ColumnType, IdType } from './column-type.js'
+import { NO_HOOKS, type HookLists } from './hook-lists.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
 export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'deletedBy' | 'deletionReason' | 'version' | 'user' | 'relation'
@@ -73,6 +74,8 @@ export class EntityMetadata {
     readonly idType: IdType,
     readonly columns: readonly ColumnMetadata[],
     readonly relations: readonly RelationMetadata[],
+    /** The lifecycle hook methods of the class, per event (see `@BeforeInsert()` and the others). */
+    readonly hooks: HookLists = NO_HOOKS,
   ) {
     this.byProperty = new Map(columns.map((column) => [column.property, column]))
     this.relationsByProperty = new Map(relations.map((relation) => [relation.property, relation]))

@@ -10,6 +10,8 @@ import { applyHardDelete } from '../session/applied-deletes.js'
 import { settleMiss } from '../session/stale-rows.js'
 import { ConcurrencyError } from '../errors/concurrency-error.js'
 import type { DeleteHost } from './operation-host.js'
+import { afterRows, beforeRows } from './hook-calls.js'
+import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
 
 /** Per class, the relations through which its rows point at the rows being looked at. */
 type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
@@ -45,7 +47,7 @@ export async function deleteInstance(host: DeleteHost, entity: Stateful): Promis
   const state = entity[STATE]
   const id = state.values[0]
   const statements = new DeleteCompiler(host.compiler)
-  const deleted = await deleteRows(host, statements, meta, () => meta.describeRow(id), async () => (state.status === DETACHED ? [] : [id]))
+  const deleted = await deleteRows(host, statements, meta, () => meta.describeRow(id), async () => (state.status === DETACHED ? [] : [id]), 'delete')
   if (deleted > 0) return
   // Another delete() of this instance got there first (both started before either ended).
   if (state.status === DETACHED) throw host.detachedError(state)
@@ -73,7 +75,7 @@ export async function deleteWhere(host: DeleteHost, meta: EntityMetadata, option
     const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
     label = `${ids.length} ${meta.className} ${ids.length === 1 ? 'row' : 'rows'}`
     return ids
-  })
+  }, 'bulkDelete')
   return deleted
 }
 
@@ -101,6 +103,7 @@ async function deleteRows(
   meta: EntityMetadata,
   labelOf: () => string,
   selectIds: (connection: Connection) => Promise<unknown[]>,
+  operation: LifecycleOperation,
 ): Promise<number> {
   const dependencies = host.graph.dependencyRelations(meta)
   let ids: unknown[] = []
@@ -112,8 +115,10 @@ async function deleteRows(
         ids = await selectIds(connection)
         if (ids.length === 0) return 0
         await refuseIfDependents(host, statements, connection, dependencies, ids, labelOf())
+        const hooked = await beforeRows(host, connection, meta, 'delete', ids)
         const query = statements.deleteByIds(meta, ids)
         const deleted = await connection.execute(query.text, query.params)
+        if (deleted > 0) await afterRows(host, meta, 'delete', operation, ids, hooked)
         if (deleted > 0) applyHardDelete(host, work, meta, ids)
         return deleted
       } catch (error) {

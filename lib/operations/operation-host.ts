@@ -10,6 +10,7 @@ import type { StaleRowsHost } from '../session/stale-rows.js'
 import type { UnitOfWork } from '../session/unit-of-work.js'
 import type { EntityState, Stateful } from '../state/entity-state.js'
 import type { IdentityMap } from '../state/identity-map.js'
+import type { HookRunner } from '../hooks/hook-runner.js'
 
 /**
  * @internal The slice of the runtime that the explicit write operations (outside the flush) use: entering a
@@ -21,6 +22,8 @@ export interface OperationHost extends StaleRowsHost {
   readonly dialect: Dialect
   readonly compiler: QueryCompiler
   readonly graph: DependentsGraph
+  /** Lifecycle hooks and listeners (see `hook-calls.ts`). */
+  readonly hooks: HookRunner
   /** Rethrows a failed scheduled flush's error, at the start of every public call. */
   enter(): void
   flush(): Promise<void>

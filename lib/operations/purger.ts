@@ -4,6 +4,8 @@ import { SoftDeleteCompiler } from '../query/soft-delete-compiler.js'
 import { applyHardDelete } from '../session/applied-deletes.js'
 import { softDeletableMeta } from './bulk-soft-deleter.js'
 import type { SoftDeleteHost } from './operation-host.js'
+import { afterRows, beforeSelectedRows } from './hook-calls.js'
+import { sql } from '../query/sql.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -24,8 +26,11 @@ export async function purgeDeleted(host: SoftDeleteHost, ctor: object & { name: 
     const work = host.currentWork()
     const purge = statements.purge(meta, host.graph.dependencyRelations(meta), olderThan as Date)
     try {
+      const candidates = () => host.compiler.select(meta, { where: { deletedAt: sql`< ${olderThan}` }, onlyDeleted: true })
+      const hooked = await beforeSelectedRows(host, work.connection, meta, 'delete', candidates)
       const rows = await work.connection.select(purge.text, purge.params, meta.needsSafeIntegers)
       const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
+      await afterRows(host, meta, 'delete', 'purgeDeleted', ids, hooked)
       applyHardDelete(host, work, meta, ids)
       const blocked = statements.countPurgeBlocked(meta, olderThan as Date)
       const remaining = await work.connection.select(blocked.text, blocked.params, false)

@@ -15,6 +15,7 @@ import { loadedVersion } from '../session/row-encoder.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { cascadeRestore, cascadeSoftDelete, tally, type CascadeCounts, type CascadeScope } from './soft-delete-cascade.js'
+import { afterRows, beforeRows } from './hook-calls.js'
 
 /**
  * @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction, which
@@ -109,11 +110,13 @@ async function writeRoot(
   const id = state.values[0]
   const version = meta.versionColumn && loadedVersion(state, meta.versionColumn)
   const query = statements.updateRow(meta, mode, id, version, stamp, audit)
+  const hooked = await beforeRows(host, connection, meta, mode, [id])
   const ids = await runDeletedAtUpdate(host, connection, meta, query, mode === 'softDelete' ? stamp : undefined, audit)
   if (ids.length === 0) {
     const reason = await whyMissed(host, connection, entity)
     throw ConcurrencyError.missedInCall(meta.className, id, mode, reason, versionDetail(state))
   }
+  await afterRows(host, meta, mode, mode, ids, hooked)
   return ids
 }
 
@@ -173,6 +176,9 @@ async function checkParents(scope: CascadeScope, meta: EntityMetadata, id: unkno
     const parentRow = target.describeRow(parentId)
     if (!withAncestors) throw RestoreError.parentDeleted(row, relation.path, parentRow)
     await checkParents(scope, target, parentId, parentRow, true)
-    tally(scope.counts, target, (await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)).length)
+    const hooked = await beforeRows(host, connection, target, 'restore', [parentId])
+    const restored = await runDeletedAtUpdate(host, connection, target, statements.restoreByIds(target, [parentId]), undefined)
+    tally(scope.counts, target, restored.length)
+    await afterRows(host, target, 'restore', 'restore', restored, hooked, true)
   }
 }

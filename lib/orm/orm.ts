@@ -19,6 +19,8 @@ import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } fr
 import { Runtime } from '../session/runtime.js'
 import type { Logger } from '../util/logger.js'
 import type { BootOptions, CloseOptions } from './boot-options.js'
+import type { LifecycleEvent } from '../metadata/hook-decorators.js'
+import type { LifecycleListener } from '../hooks/lifecycle-events.js'
 import { queryListener } from './sql-log.js'
 import { checkBootOptions } from './check-boot-options.js'
 import { runActingAs } from '../soft-delete/deletion-audit.js'
@@ -186,6 +188,20 @@ export class ORM {
     const runtime = requireRuntime('run a query')
     runtime.enter()
     return runtime.query(text, params)
+  }
+
+  /**
+   * Calls `listener` after every committed insert, update, soft delete, restore or hard delete of any
+   * class, once per class per write, with the ids and instances; returns the function that unsubscribes.
+   * Inside `ORM.transaction()` it waits for the outermost commit and never runs for a rollback.
+   *
+   * ```ts
+   * const stop = ORM.on('softDelete', ({ className, ids }) => audit.push(`${className} ${ids.join(',')} hidden`))
+   * stop()
+   * ```
+   */
+  static on(event: LifecycleEvent, listener: LifecycleListener): () => void {
+    return requireRuntime('subscribe to events').hooks.on(event, listener)
   }
 
   /** The table a booted class maps to. */

@@ -9,6 +9,8 @@ import type { UnitOfWork } from './unit-of-work.js'
 import { changesUpdatedAt } from '../soft-delete/updated-at-rule.js'
 import { planWrites, type InsertOrder, type TakenWork, type WritePlan } from './write-planner.js'
 import { loadedVersion } from './row-encoder.js'
+import type { Happened, HookRunner } from '../hooks/hook-runner.js'
+import { happenedInFlush, runBeforeFlushHooks } from '../hooks/flush-hooks.js'
 
 /** @internal What a flush needs from the booted ORM. */
 export interface FlushContext {
@@ -17,6 +19,8 @@ export interface FlushContext {
   readonly graph: InsertOrder
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
+  /** Lifecycle hooks and listeners: the flush's before and after phases. */
+  readonly hooks: HookRunner
   toOrmError(error: unknown): OrmError
   /** Called with the rows a write of `work` soft-deleted (set deleted_at on), per class. */
   noteSoftDeleted(meta: EntityMetadata, ids: readonly unknown[], work: UnitOfWork): void
@@ -40,16 +44,23 @@ export async function flushWork(context: FlushContext, work: UnitOfWork, isSched
   if (isScheduled && work.isHeldBack) return
   detectInPlaceChanges(work)
   if (work.newEntities.size === 0 && work.dirtyEntities.size === 0) return
-  const running = runFlush(context, work, isScheduled)
+  const happened: Happened[] = []
+  const running = runFlush(context, work, isScheduled, happened)
   work.flushing = running
   try {
     await running
   } finally {
     if (work.flushing === running) work.flushing = undefined
   }
+  // Once the flush is over, so that an after-hook may read, write and flush this work again.
+  if (happened.length > 0) await afterHooks(context.hooks, work, happened)
 }
 
-async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: boolean): Promise<void> {
+/** Before hooks, take, plan, write, apply; fills `happened` for the after-hooks when anyone listens. */
+async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: boolean, happened: Happened[]): Promise<void> {
+  // The one check that keeps a flush without hooks or listeners as fast as before.
+  const hooks = context.hooks.isActive ? context.hooks : undefined
+  if (hooks) await beforeHooks(hooks, work, isScheduled)
   const taken = takePending(work)
   const now = new Date()
   let plan: WritePlan | undefined
@@ -73,6 +84,26 @@ async function runFlush(context: FlushContext, work: UnitOfWork, isScheduled: bo
     throw ormError
   }
   applyResults(context, work, taken, plan, result, now)
+  if (hooks) happened.push(...happenedInFlush(taken))
+}
+
+/**
+ * Before anything is taken: the before-hooks of every pending instance, so that what they change is
+ * planned with the rest. A throw leaves the work pending (held back, as after any failed flush).
+ */
+async function beforeHooks(hooks: HookRunner, work: UnitOfWork, isScheduled: boolean): Promise<void> {
+  try {
+    await runBeforeFlushHooks(hooks, work, () => detectInPlaceChanges(work))
+  } catch (error) {
+    work.isHeldBack = true
+    if (isScheduled) work.backgroundError = error as OrmError
+    throw error
+  }
+}
+
+/** Once the write committed: after-hooks and listeners now, or at the outermost commit inside a transaction. */
+async function afterHooks(hooks: HookRunner, work: UnitOfWork, happened: readonly Happened[]): Promise<void> {
+  await hooks.after(work, happened)
 }
 
 /** The instances whose rows a write missed. */

@@ -29,6 +29,7 @@ import { TransactionScopes, type ScopeHost } from './transaction-scopes.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import { WriteVersions } from './write-versions.js'
 import type { Visibility } from '../soft-delete/visibility.js'
+import { HookRunner } from '../hooks/hook-runner.js'
 
 /** @internal Boot options that shape runtime behaviour. */
 export interface RuntimeOptions {
@@ -62,6 +63,8 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
   readonly reader: Reader
   readonly loader: RelationLoader
   readonly wrapCollection: CollectionWrapper
+  /** Lifecycle hooks and `ORM.on()` listeners. */
+  readonly hooks: HookRunner
   readonly #scopes: TransactionScopes
   readonly #scheduler: FlushScheduler
   readonly #closer: Closer
@@ -77,6 +80,7 @@ export class Runtime implements ScopeHost, SchedulerHost, CloseHost, DiscardHost
     this.dialect = driver.dialect
     this.compiler = new QueryCompiler(driver.dialect, (value) => (isStateful(value) ? { id: value[STATE].values[0], meta: value[STATE].meta } : undefined))
     this.hydrator = new Hydrator(driver.dialect, this.identityMap, this.epoch)
+    this.hooks = new HookRunner(registry.entities)
     this.#scopes = new TransactionScopes(this)
     this.globalWork = this.#scopes.globalWork
     this.transactions = this.#scopes.running

@@ -3,6 +3,7 @@ import type { Driver, TransactionConnection } from '../dialect/dialect.js'
 import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { IdentityMap } from '../state/identity-map.js'
+import type { HookRunner } from '../hooks/hook-runner.js'
 import { handJournalToParent, revertJournal } from './journal.js'
 import type { CollectionWrapper } from './own-fields.js'
 import { UnitOfWork } from './unit-of-work.js'
@@ -12,6 +13,7 @@ export interface ScopeHost {
   readonly driver: Driver
   readonly identityMap: IdentityMap
   readonly wrapCollection: CollectionWrapper
+  readonly hooks: HookRunner
   flush(work: UnitOfWork): Promise<void>
   toOrmError(error: unknown): OrmError
   noteWrite(meta: EntityMetadata, work: UnitOfWork): void
@@ -63,8 +65,9 @@ export class TransactionScopes {
     }
     const work = new UnitOfWork(connection, parent, new Map())
     this.#openTransactions++
+    let result: T
     try {
-      const result = await this.#scopes.run(work, fn)
+      result = await this.#scopes.run(work, fn)
       await host.flush(work)
       try {
         await connection.commit()
@@ -73,7 +76,6 @@ export class TransactionScopes {
       }
       handJournalToParent(work, parent)
       for (const meta of work.touched) host.noteWrite(meta, parent)
-      return result
     } catch (error) {
       await connection.rollback().catch((rollbackError: unknown) => {
         // The transaction's own error is what the caller needs; the rollback failure rides along.
@@ -81,9 +83,13 @@ export class TransactionScopes {
       })
       revertJournal(work, host.identityMap, host.wrapCollection)
       for (const meta of work.touched) host.noteWrite(meta, parent)
+      host.hooks.rolledBack(work)
       throw error
     } finally {
       this.#openTransactions--
     }
+    // Committed: after-hooks join the enclosing transaction's, or run now; their error reaches the caller.
+    await host.hooks.committed(work, parent)
+    return result
   }
 }

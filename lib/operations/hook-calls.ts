@@ -1,0 +1,90 @@
+import type { Connection } from '../dialect/dialect.js'
+import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
+import type { EntityMetadata } from '../metadata/entity-metadata.js'
+import type { LifecycleEvent } from '../metadata/hook-decorators.js'
+import type { CompiledQuery } from '../query/param-list.js'
+import { STATE, type Stateful } from '../state/entity-state.js'
+import type { OperationHost } from './operation-host.js'
+
+/**
+ * @internal The rows an operation is about to write, with the instances its after phase reports: the before
+ * phase of an operation. Only a class that declares a hook for the event has its missing rows loaded (one
+ * SELECT); for listeners alone, the instances are the ones already in memory.
+ */
+export interface HookedRows {
+  readonly instances: readonly Stateful[]
+}
+
+/**
+ * @internal Before an operation writes the rows `ids` of `meta`: runs the class's before-hooks on them
+ * (loading the rows not in memory, and keeping only the instances `keep` accepts). Returns undefined when
+ * no hook and no listener wants the event, which costs nothing more.
+ */
+export async function beforeRows(
+  host: OperationHost,
+  connection: Connection,
+  meta: EntityMetadata,
+  event: LifecycleEvent,
+  ids: readonly unknown[],
+  keep?: (entity: Stateful) => boolean,
+): Promise<HookedRows | undefined> {
+  const hooks = host.hooks
+  if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return undefined
+  if (hooks.hasHooks(meta, event)) {
+    const missing = ids.filter((id) => !host.identityMap.get(meta, id))
+    if (missing.length > 0) await loadRows(host, connection, meta, host.compiler.selectWhereIn(meta, meta.idColumn, missing, 'all'))
+  }
+  let instances = inMemory(host, meta, ids)
+  if (keep) instances = instances.filter(keep)
+  await hooks.before(meta, event, instances)
+  return { instances }
+}
+
+/**
+ * @internal Before a bulk form writes the rows `query` selects (a full SELECT of `meta`): loads them and
+ * runs the before-hooks, only when the class declares a hook for the event (listeners alone load nothing).
+ */
+export async function beforeSelectedRows(
+  host: OperationHost,
+  connection: Connection,
+  meta: EntityMetadata,
+  event: LifecycleEvent,
+  query: () => CompiledQuery,
+): Promise<HookedRows | undefined> {
+  const hooks = host.hooks
+  if (!hooks.isActive || !hooks.hasHooks(meta, event)) return undefined
+  const instances = await loadRows(host, connection, meta, query())
+  await hooks.before(meta, event, instances)
+  return { instances }
+}
+
+/**
+ * @internal After an operation wrote the rows `ids` (in its transaction, or as one statement): queues the
+ * after-hooks and listeners for the outermost commit, or runs them now outside a transaction. Instances
+ * are those of the before phase whose rows were written, else the ones in memory.
+ */
+export async function afterRows(
+  host: OperationHost,
+  meta: EntityMetadata,
+  event: LifecycleEvent,
+  operation: LifecycleOperation,
+  ids: readonly unknown[],
+  hooked: HookedRows | undefined,
+  isCascade = false,
+): Promise<void> {
+  const hooks = host.hooks
+  if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return
+  const written = new Set(ids)
+  const instances = hooked ? hooked.instances.filter((entity) => written.has(entity[STATE].values[0])) : inMemory(host, meta, ids)
+  await hooks.after(host.currentWork(), [{ meta, event, operation, ids, instances, isCascade }])
+}
+
+async function loadRows(host: OperationHost, connection: Connection, meta: EntityMetadata, query: CompiledQuery): Promise<Stateful[]> {
+  const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
+  return host.hydrator.hydrate<Stateful>(meta, rows)
+}
+
+/** The instances in memory of the rows `ids`, in that order. */
+function inMemory(host: OperationHost, meta: EntityMetadata, ids: readonly unknown[]): Stateful[] {
+  return ids.flatMap((id) => (host.identityMap.get(meta, id) as Stateful | undefined) ?? [])
+}
