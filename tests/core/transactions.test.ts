@@ -298,6 +298,9 @@ describeEachDialect(
       await db.boot([Wallet])
       const firstFlushed = deferred()
       const secondFlushed = deferred()
+      // The first commits only after the second counted: under READ COMMITTED a count after that
+      // commit would rightly see its rows, which is not what this test is about.
+      const secondCounted = deferred()
       const counts = await Promise.all([
         ORM.transaction(async () => {
           new Wallet('Ann', 'ann@example.com')
@@ -305,14 +308,18 @@ describeEachDialect(
           await ORM.flush()
           firstFlushed.resolve()
           await secondFlushed.promise
-          return Wallet.count()
+          const count = await Wallet.count()
+          await secondCounted.promise
+          return count
         }),
         ORM.transaction(async () => {
           new Wallet('Bob', 'bob@example.com')
           await ORM.flush()
           secondFlushed.resolve()
           await firstFlushed.promise
-          return Wallet.count()
+          const count = await Wallet.count()
+          secondCounted.resolve()
+          return count
         }),
       ])
       expect(counts).toEqual([2, 1])
