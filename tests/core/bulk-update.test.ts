@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
+import { MODEL as SOFT_MODEL, Story, User } from '../support/soft-model.js'
 
 // Declared here: the bulk update needs a soft-deletable class with a unique column, a nullable column, a json
 // column, a version and a to-one relation, and a class with update hooks next to one without.
@@ -246,5 +247,26 @@ describeEachDialect('Class.update()', (db) => {
     expect(await Product.update({ where: { maker: acme } }, { price: 41 })).toBe(1)
     expect(p.price).toBe(41)
     expect(await pricesInDatabase()).toEqual({ a: 10, b: 20, c: 30, d: 41 })
+  })
+
+  it("runs ORM.md's Bulk update example as written", async () => {
+    await db.boot(SOFT_MODEL)
+    const ann = new User('ann')
+    const bob = new User('bob')
+    new Story('one', ann)
+    new Story('two', ann)
+    const hidden = new Story('three', ann)
+    const other = new Story('four', bob)
+    await ORM.flush()
+    await hidden.softDelete()
+    const n = await Story.update({ where: { createdBy: { username: 'ann' } } }, { title: 'Archived' })
+    expect(n).toBe(2)
+    expect(hidden.title).toBe('three')
+    expect(await Story.update({ where: { title: 'Archived' }, onlyDeleted: true }, { title: 'Gone' })).toBe(0)
+    expect(await Story.update({ where: { title: 'three' }, onlyDeleted: true }, { title: 'Gone' })).toBe(1)
+    expect(hidden.title).toBe('Gone')
+    expect(await Story.update({ where: {} }, { title: 'Untitled' })).toBe(3)
+    expect(other.title).toBe('Untitled')
+    expect(hidden.title).toBe('Gone')
   })
 })
