@@ -122,6 +122,19 @@ describeEachDialect('Class.update()', (db) => {
     expect(a!.version).toBe(3)
   })
 
+  it('leaves no pending change on a json value that was read before the update', async () => {
+    await db.boot(MODEL)
+    const [a] = await products()
+    a!.specs = { size: 1 }
+    await ORM.flush()
+    expect(a!.specs).toEqual({ size: 1 }) // handing out the object watches it for in-place edits
+    await Product.update({ where: { sku: 'a' } }, { specs: { size: 2 } })
+    await ORM.flush()
+    expect(a!.version).toBe(3)
+    const [row] = await rawRows(`SELECT version FROM ${ORM.tableOf(Product)} WHERE sku = 'a'`)
+    expect(Number(row!.version)).toBe(3)
+  })
+
   it('runs in the caller transaction; a rollback puts the database and the instances back', async () => {
     await db.boot(MODEL)
     const [a] = await products()
