@@ -16,8 +16,6 @@ export interface BulkUpdateOptions {
   readonly onlyDeleted?: boolean
 }
 
-/** Properties veil-orm sets itself: a bulk update refuses them as an assignment does. */
-const SET_BY_VEIL = new Set(['isDeleted'])
 
 /**
  * @internal `Class.update({ where }, values)`: checks the values, then one UPDATE of the rows the options see
@@ -66,7 +64,7 @@ export function checkValues(meta: EntityMetadata, values: unknown): ColumnWrite[
       throw ValidationError.badOption(`${name} sets columns only, not the relation ${relation.path}; assign it on the instances and flush.`)
     }
     const column = meta.columns.find((candidate) => candidate.property === key)
-    if (SET_BY_VEIL.has(key) || (column && column.role !== 'user')) throw ValidationError.readOnly(meta.className, key)
+    if ((key === 'isDeleted' && meta.deletedAtColumn) || (column && column.role !== 'user')) throw ValidationError.readOnly(meta.className, key)
     if (!column) {
       const known = meta.columns.filter((candidate) => candidate.role === 'user').map((candidate) => candidate.property)
       throw ValidationError.unknownProperty(meta.className, key, known)

@@ -78,6 +78,8 @@ describe('the bulk update statement', () => {
   it('refuses values as an assignment would', () => {
     expect(() => checkValues(account, { team: null })).toThrow('Account.update() sets columns only, not the relation Account.team')
     expect(() => checkValues(account, { deletedBy: 'x' })).toThrow(ValidationError)
+    expect(() => checkValues(account, { isDeleted: true })).toThrow('Account.isDeleted is set by veil-orm')
+    expect(() => checkValues(label, { isDeleted: true })).toThrow("Label has no mapped property 'isDeleted'")
     expect(() => checkValues(account, { name: 3 })).toThrow('Account.name in Account.update() expects a string')
     expect(() => checkValues(account, [])).toThrow('takes the values to set as its second argument')
   })
