@@ -16,6 +16,8 @@ export type {
   CountOptions,
   DataKeys,
   DeleteOptions,
+  UpdateOptions,
+  UpdateValues,
   FindByIdOptions,
   FindOptions,
   Lazy,

@@ -3,9 +3,10 @@ import { requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations } from './find-options.js'
+import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations, type UpdateOptions, type UpdateValues } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
+import { updateWhere } from '../operations/bulk-updater.js'
 import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../operations/deleter.js'
 import type { DependentsDict } from '../errors/dependents-error.js'
 import { referencedId } from '../state/reference.js'
@@ -223,6 +224,20 @@ export abstract class Entity {
   static async delete<T extends Entity>(this: EntityClass<T>, options: DeleteOptions<T>): Promise<number> {
     const [runtime, meta] = enterStatic(this, OPTIONS.delete, options)
     return deleteWhere(runtime, meta, options)
+  }
+
+  /**
+   * Sets `values` on every row that matches (live rows unless `withDeleted`/`onlyDeleted`) in one UPDATE,
+   * moving updatedAt (and the version), and returns how many rows changed. Loaded instances take the new
+   * values; update hooks load the rows first (see ORM.md, What bulk forms cost).
+   *
+   * ```ts
+   * const n = await Account.update({ where: { active: false } }, { name: 'dormant' })
+   * ```
+   */
+  static async update<T extends Entity>(this: EntityClass<T>, options: UpdateOptions<T>, values: UpdateValues<T>): Promise<number> {
+    const [runtime, meta] = enterStatic(this, OPTIONS.update, options)
+    return updateWhere(runtime, meta, options, values)
   }
 }
 

@@ -135,6 +135,19 @@ export interface DeleteOptions<T> {
   readonly where: Where<T>
 }
 
+/** Options of the static `update()`: `where` is required (`{}` updates every row the visibility options see). */
+export interface UpdateOptions<T> extends VisibilityOptions {
+  readonly where: Where<T>
+}
+
+/** Properties veil-orm sets itself, which `update()` refuses. */
+type SetByVeil = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'isDeleted' | 'deletedBy' | 'deletionReason'
+
+/** The values of the static `update()`: writable column properties only (relations are set on instances). */
+export type UpdateValues<T> = {
+  readonly [K in Exclude<DataKeys<T>, RelationKeys<T> | SetByVeil>]?: T[K] | (undefined extends T[K] ? null : never)
+}
+
 /** Options a user of Sequelize, TypeORM or Prisma might write, and what veil-orm calls them. */
 const HINTS: Readonly<Record<string, string>> = {
   paranoid: "use withDeleted: true to include soft-deleted rows, Sequelize's paranoid: false",
@@ -162,6 +175,7 @@ export const OPTIONS = {
   findById: defineOptions('findById', { relations: 'value', ...READ_KINDS } satisfies Record<keyof FindByIdOptions<unknown>, OptionKind>, HINTS),
   count: defineOptions('count', { where: 'value', ...READ_KINDS } satisfies Record<keyof CountOptions<unknown>, OptionKind>, HINTS),
   delete: defineOptions('delete', { where: 'value' } satisfies Record<keyof DeleteOptions<unknown>, OptionKind>, HINTS),
+  update: defineOptions('update', { where: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof UpdateOptions<unknown>, OptionKind>, HINTS),
   getDependents: defineOptions('getDependents', { withDeleted: 'boolean' }, HINTS),
 }
 

@@ -4,7 +4,7 @@ import type { LifecycleEvent } from '../metadata/hook-decorators.js'
  * The call that caused a lifecycle event: a flush (`save()`, `ORM.flush()`, the scheduled flush, the
  * `isDeleted` flag, the flush at a transaction's end), an instance method, or a bulk static form.
  */
-export type LifecycleOperation = 'flush' | 'softDelete' | 'restore' | 'delete' | 'bulkDelete' | 'bulkSoftDelete' | 'bulkRestore' | 'purgeDeleted'
+export type LifecycleOperation = 'flush' | 'softDelete' | 'restore' | 'delete' | 'bulkDelete' | 'bulkSoftDelete' | 'bulkRestore' | 'bulkUpdate' | 'purgeDeleted'
 
 /**
  * What an `ORM.on()` listener receives, once per class per committed write: the ids of every affected

@@ -5,7 +5,7 @@ import { STATE, type Stateful } from '../state/entity-state.js'
 import { applySoftDeleteState } from '../soft-delete/soft-delete-memory.js'
 import type { DeletionAudit } from '../soft-delete/deletion-audit.js'
 import { loadedVersion } from '../session/row-encoder.js'
-import type { SoftDeleteHost } from './operation-host.js'
+import type { OperationHost, SoftDeleteHost } from './operation-host.js'
 
 /**
  * @internal Runs an UPDATE of deleted_at built by the {@link SoftDeleteCompiler} and brings memory in line:
@@ -28,10 +28,10 @@ export async function runDeletedAtUpdate(
 }
 
 /**
- * Instances in memory take the version this process's own update gave their row, when they held the one
+ * @internal Instances in memory take the version this process's own update gave their row, when they held the one
  * before it; an instance that was already behind stays behind, so that its next write still conflicts.
  */
-function followVersions(host: SoftDeleteHost, meta: EntityMetadata, version: ColumnMetadata, ids: readonly unknown[], rows: readonly unknown[][]): void {
+export function followVersions(host: OperationHost, meta: EntityMetadata, version: ColumnMetadata, ids: readonly unknown[], rows: readonly unknown[][]): void {
   ids.forEach((id, i) => {
     const entity = host.identityMap.get(meta, id) as Stateful | undefined
     const next = Number(rows[i]?.[1])
