@@ -49,6 +49,8 @@ export function checksumOf(content: string | Uint8Array): string {
 export interface MigrationPart {
   readonly title: string
   readonly destructive: boolean
+  /** A line for the reviewer, shown above the up statements. */
+  readonly note?: string
   readonly up: readonly string[]
   readonly down: readonly string[] | string
 }
@@ -58,6 +60,7 @@ export function renderMigration(name: string, dialect: string, parts: readonly M
   const lines = [`-- veil-orm migration ${name} (${dialect}), generated from ORM.schemaDiff(); review before committing.`, '-- up']
   for (const part of parts) {
     lines.push(`-- ${part.title}${part.destructive ? ' -- DESTRUCTIVE: drops data' : ''}`)
+    if (part.note) lines.push(`-- ${part.note}`)
     lines.push(...part.up.map(terminated))
   }
   lines.push('-- down')

@@ -11,13 +11,17 @@ import type { SchemaDifference } from './schema-diff.js'
  */
 export function migrationParts(differences: readonly SchemaDifference[], registry: MetadataRegistry, dialect: Dialect): MigrationPart[] {
   const created = new Set(differences.filter((d) => d.kind === 'createTable').map((d) => d.table))
-  const parts = referencedFirst(differences, registry).map((difference): MigrationPart => ({
-    title: `${difference.kind} ${difference.table}${difference.column ? `.${difference.column}` : ''}`,
-    destructive: difference.destructive,
-    up: difference.sql,
-    down: downOf(difference, created, registry, dialect),
-  }))
-  return parts
+  const addedColumns = new Set(differences.filter((d) => d.kind === 'addColumn').map((d) => `${d.table}.${d.column}`))
+  return inFileOrder(referencedFirst(differences, registry), addedColumns).map((difference): MigrationPart => {
+    const required = difference.kind === 'alterColumnNullability' && !registry.forTableColumn(difference.table, difference.column ?? '')?.[1].nullable
+    return {
+      title: `${difference.kind} ${difference.table}${difference.column ? `.${difference.column}` : ''}`,
+      destructive: difference.destructive,
+      ...(required ? { note: 'NOT NULL: rows holding NULL in this column need a value first; add an UPDATE on the line below this one' } : {}),
+      up: difference.sql,
+      down: downOf(difference, created, registry, dialect),
+    }
+  })
 }
 
 function downOf(difference: SchemaDifference, created: ReadonlySet<string>, registry: MetadataRegistry, dialect: Dialect): readonly string[] | string {
@@ -28,6 +32,9 @@ function downOf(difference: SchemaDifference, created: ReadonlySet<string>, regi
     case 'createJunction':
       return [dialect.dropTableSql(table)]
     case 'addColumn':
+      if (dialect.name === 'sqlite' && mapped?.role === 'relation') {
+        return 'SQLite cannot drop a foreign-key column with ALTER TABLE; DbManager.dropUnusedColumns() rebuilds the table'
+      }
       return [migrationsSql(dialect).dropColumn(table, column)]
     case 'createIndex': {
       const name = mapped?.lookupIndexName ?? registry.junctions.find((junction) => junction.tableName === table)?.targetIndexName
@@ -40,6 +47,23 @@ function downOf(difference: SchemaDifference, created: ReadonlySet<string>, regi
     default:
       return difference.destructive ? 'destructive: what it drops cannot come back' : 'a changed column is not changed back automatically'
   }
+}
+
+/**
+ * The order a file applies them in. A SQLite table rebuild (a changed, dropped or keyed existing column) is
+ * built from the table as it was listed, so it runs before the columns and indexes the file adds to the
+ * table; the NOT NULL change of an added column runs after its ADD COLUMN (its rebuild knows the column).
+ */
+function inFileOrder(differences: readonly SchemaDifference[], addedColumns: ReadonlySet<string>): SchemaDifference[] {
+  const rank = (d: SchemaDifference): number => {
+    if (d.kind === 'createTable') return 0
+    if (d.kind === 'addColumn') return 2
+    if (d.kind === 'alterColumnNullability' && addedColumns.has(`${d.table}.${d.column}`)) return 3
+    if (d.kind === 'addForeignKey') return addedColumns.has(`${d.table}.${d.column}`) ? 3 : 1
+    if (d.kind === 'alterColumnType' || d.kind === 'alterColumnNullability' || d.kind === 'dropColumn') return 1
+    return d.kind === 'dropJunction' || d.kind === 'dropTable' ? 5 : 4
+  }
+  return [...differences].sort((a, b) => rank(a) - rank(b))
 }
 
 /** The createTable entries reordered so that a table comes after the tables it references (cycles keep their order). */
