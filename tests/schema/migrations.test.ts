@@ -80,7 +80,7 @@ describeEachDialect('ORM.migrations with a changing model', (db) => {
     const warnings = await reboot(db, [CrewV1, JobV2], { skipTableCreation: true })
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/table "crew" \(CrewV1\), table "job" \(JobV2\).*ORM\.schemaDiff\(\).*ORM\.migrations\.generate/)
-    await expect(JobV2.count()).rejects.toThrow(/job/)
+    await expect(JobV2.count()).rejects.toThrow(/job.*lacks a table or column the classes map.*ORM\.migrations\.run\(\)/)
     await ORM.migrations.generate('init', { dir })
     await ORM.migrations.run({ dir })
     expect(await reboot(db, [CrewV1, JobV2], { skipTableCreation: true })).toEqual([])
