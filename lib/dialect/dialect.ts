@@ -176,8 +176,8 @@ export interface SchemaSession {
   runDdl(statements: readonly string[]): Promise<void>
   /** Every table with its columns, indexes and foreign keys. */
   introspect(): Promise<DbSchema>
-  /** Runs a read-only statement (no parameters) and returns its rows keyed by column name. */
-  queryRows(text: string): Promise<Record<string, unknown>[]>
+  /** Runs a statement (a read, or a write with `params`) and returns its rows keyed by column name. */
+  queryRows(text: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>
 }
 
 /**

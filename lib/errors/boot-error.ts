@@ -154,13 +154,6 @@ export class BootError extends OrmError {
     return new BootError(message)
   }
 
-  static missingSchema(missing: string[]): BootError {
-    return new BootError(
-      `skipTableCreation is set but the database lacks what the classes map: ${missing.join(', ')}. ` +
-        `Create them (or boot once without skipTableCreation).`,
-    )
-  }
-
   static schemaDrift(problems: readonly string[]): BootError {
     return new BootError(`The database does not fit the classes; boot changed nothing. ${problems.join(' ')}`)
   }

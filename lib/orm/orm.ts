@@ -13,6 +13,7 @@ import { buildMetadata } from '../metadata/build-metadata.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
 import { readSchemaDiff } from '../schema/schema-lifecycle.js'
 import { outsideTransactions } from './db-manager.js'
+import { migrations } from './migrations.js'
 import type { SchemaDifference } from '../schema/schema-diff.js'
 import { analyzeRelations, type DependentClasses, type DependentsGraph } from '../graph/dependents-graph.js'
 import { activeRuntime, requireRuntime, setActiveRuntime, setClosingRuntime } from '../session/active-runtime.js'
@@ -245,6 +246,9 @@ export class ORM {
     const runtime = outsideTransactions('compare the schema (ORM.schemaDiff())')
     return readSchemaDiff(runtime.driver, runtime.registry)
   }
+
+  /** Generates, lists and runs migration files: see {@link migrations}. */
+  static readonly migrations = migrations
 
   /** The database in use: 'sqlite' or 'postgres'. */
   static get dialect(): 'sqlite' | 'postgres' {

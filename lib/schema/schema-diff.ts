@@ -106,7 +106,9 @@ function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: 
     if (!found) {
       // Added nullable, as boot adds it (existing rows have no value); a required column then needs NOT NULL.
       add('addColumn', meta.tableName, column.name, [dialect.addColumnSql(meta, column)], true)
-      if (!column.nullable) add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', table, dialect), false)
+      // The NOT NULL change runs after the ADD COLUMN: a SQLite rebuild must copy the added column too.
+      const added = { ...table, columns: [...table.columns, { name: column.name, type: dialect.dbTypeOf(meta, column), nullable: true, primaryKey: false }] }
+      if (!column.nullable) add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', added, dialect), false)
     } else {
       if (found.type !== dialect.dbTypeOf(meta, column)) add('alterColumnType', meta.tableName, column.name, alter(meta, column, 'type', table, dialect), false)
       if (column.role !== 'id' && found.nullable !== column.nullable) {

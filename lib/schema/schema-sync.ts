@@ -1,5 +1,5 @@
 import type { Driver, SchemaSession } from '../dialect/dialect.js'
-import { BootError } from '../errors/boot-error.js'
+import { MIGRATIONS_TABLE } from '../dialect/migrations-sql.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import type { Logger } from '../util/logger.js'
 import { checkDrift } from './drift.js'
@@ -37,7 +37,7 @@ async function createMissing(session: SchemaSession, driver: Driver, registry: M
   for (const table of schema.values()) {
     const meta = registry.entities.find((entity) => entity.tableName === table.name)
     if (!meta) {
-      if (!registry.isMappedTable(table.name)) {
+      if (!registry.isMappedTable(table.name) && table.name !== MIGRATIONS_TABLE) {
         warnings.push(`veil-orm: table "${table.name}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
       }
       continue
@@ -52,7 +52,10 @@ async function createMissing(session: SchemaSession, driver: Driver, registry: M
   return warnings
 }
 
-/** @internal With `skipTableCreation`, checks drift and that every mapped table and column exists. */
+/**
+ * @internal With `skipTableCreation`, checks drift (a BootError) and warns once, naming each part, when
+ * the database lacks tables, columns, junctions or indexes the classes map: migrations create them.
+ */
 export async function verifySchema(driver: Driver, registry: MetadataRegistry, logger: Logger): Promise<void> {
   // Under the schema lock: a boot that is creating the schema right now finishes first.
   const warnings = await driver.lockSchema(async (session) => {
@@ -69,12 +72,20 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry, l
         if (!table.columns.some((found) => found.name === column.name)) {
           missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
         }
+        for (const index of [column.uniqueIndexName, column.lookupIndexName]) {
+          if (index && !table.indexes.some((found) => found.name === index)) missing.push(`index "${index}" (${meta.className}.${column.property})`)
+        }
       }
     }
     for (const junction of registry.junctions) {
       if (!schema.has(junction.tableName)) missing.push(`junction table "${junction.tableName}"`)
     }
-    if (missing.length > 0) throw BootError.missingSchema(missing)
+    if (missing.length > 0) {
+      drift.push(
+        `veil-orm: skipTableCreation is set and the database lacks what the classes map: ${missing.join(', ')}. ` +
+          'Queries that need them fail until they exist: review ORM.schemaDiff(), then ORM.migrations.generate() and ORM.migrations.run() create them.',
+      )
+    }
     return drift
   })
   for (const warning of warnings) logger.warn(warning)

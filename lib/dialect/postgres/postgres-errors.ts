@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { ConnectionError } from '../../errors/connection-error.js'
-import { DatabaseError } from '../../errors/database-error.js'
+import { DatabaseError, MISSING_SCHEMA_HINT } from '../../errors/database-error.js'
 import { ForeignKeyError } from '../../errors/foreign-key-error.js'
 import { OrmError } from '../../errors/orm-error.js'
 import { UniqueConstraintError } from '../../errors/unique-constraint-error.js'
@@ -88,5 +88,6 @@ export function toPostgresError(error: unknown, registry: MetadataRegistry): Orm
       { cause: error },
     )
   }
-  return new DatabaseError(code, `PostgreSQL error ${code}: ${error.message}`, { cause: error })
+  const hint = code === '42P01' || code === '42703' ? `. ${MISSING_SCHEMA_HINT}` : ''
+  return new DatabaseError(code, `PostgreSQL error ${code}: ${error.message}${hint}`, { cause: error })
 }

@@ -23,7 +23,7 @@ export class PostgresSchemaSession implements SchemaSession {
     return introspectPostgres(this.client)
   }
 
-  async queryRows(text: string): Promise<Record<string, unknown>[]> {
-    return (await this.client.query(text)).rows as Record<string, unknown>[]
+  async queryRows(text: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.client.query(text, params as unknown[])).rows as Record<string, unknown>[]
   }
 }

@@ -1,5 +1,5 @@
 import { ConnectionError } from '../../errors/connection-error.js'
-import { DatabaseError } from '../../errors/database-error.js'
+import { DatabaseError, MISSING_SCHEMA_HINT } from '../../errors/database-error.js'
 import { ForeignKeyError } from '../../errors/foreign-key-error.js'
 import { OrmError } from '../../errors/orm-error.js'
 import { UniqueConstraintError } from '../../errors/unique-constraint-error.js'
@@ -42,7 +42,8 @@ export function toSqliteError(error: unknown, registry: MetadataRegistry): OrmEr
       return ConnectionError.lost(error)
     default:
       if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-        return new DatabaseError(code, `SQLite error ${code}: ${message}`, { cause: error })
+        const hint = /^no such (table|column)/.test(message) ? `. ${MISSING_SCHEMA_HINT}` : ''
+        return new DatabaseError(code, `SQLite error ${code}: ${message}${hint}`, { cause: error })
       }
       return new DatabaseError(undefined, message, { cause: error })
   }

@@ -15,7 +15,10 @@ export class SqliteSchemaSession implements SchemaSession {
     return introspectSqlite(this.db)
   }
 
-  async queryRows(text: string): Promise<Record<string, unknown>[]> {
-    return this.db.prepare(text).all() as Record<string, unknown>[]
+  async queryRows(text: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    const statement = this.db.prepare(text)
+    if (statement.reader) return statement.all(params as unknown[]) as Record<string, unknown>[]
+    statement.run(params as unknown[])
+    return []
   }
 }
