@@ -40,11 +40,14 @@ export function setDeletedFlag(
     dropPendingFlag(host, entity, state, slot)
     return
   }
+  // Only an audited class has more to record; the others stay on the plain path (a bulk flag flip runs this per row).
+  const isAudited = state.meta.deletedByColumn !== undefined
   if (!isPending) {
     state.deletedAtBeforeFlag = (state.values[slot] as Date | undefined) ?? null
-    auditBeforeFlag.set(state, auditWrites(state.meta, undefined).map(({ column }) => state.values[column.index]))
+    if (isAudited) auditBeforeFlag.set(state, auditWrites(state.meta, undefined).map(({ column }) => state.values[column.index]))
   }
   host.onWrite(entity, state, slot, isDeleted ? host.nextDeletionStamp() : undefined)
+  if (!isAudited) return
   // An audited class records who soft-deleted it (the actor of this moment), and a restore clears it.
   for (const { column, value } of auditWrites(state.meta, isDeleted ? auditNow(reason) : undefined)) host.onWrite(entity, state, column.index, value)
 }
