@@ -18,7 +18,7 @@ export class LookupCompiler {
     const live = visible && ` AND ${visible}`
     const text =
       `SELECT ${this.#quote(meta.idColumn.name)}, ${name} FROM ${this.#quote(meta.tableName)} ` +
-      `WHERE ${this.#inList(name, column, values, params)}${live}`
+      `WHERE ${params.inList(name, column.type, values)}${live}`
     return { text, params: params.values }
   }
 
@@ -26,13 +26,8 @@ export class LookupCompiler {
   selectExistingIds(meta: EntityMetadata, ids: readonly unknown[]): CompiledQuery {
     const params = new ParamList(this.dialect)
     const id = this.#quote(meta.idColumn.name)
-    const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)} WHERE ${this.#inList(id, meta.idColumn, ids, params)}`
+    const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)} WHERE ${params.inList(id, meta.idColumn.type, ids)}`
     return { text, params: params.values }
-  }
-
-  #inList(sql: string, column: ColumnMetadata, values: readonly unknown[], params: ParamList): string {
-    const encoded = values.map((value) => this.dialect.encode(column.type, value))
-    return this.dialect.inList(sql, column.type, encoded, params.bind)
   }
 
   #quote(name: string): string {

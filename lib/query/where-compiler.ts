@@ -44,7 +44,7 @@ export class WhereCompiler {
 
   /** `sql IN (ids)` with the ids encoded as `type` and bound as one list parameter. */
   inIds(sql: string, type: ColumnType, ids: readonly unknown[], params: ParamList): string {
-    return this.dialect.inList(sql, type, ids.map((id) => this.dialect.encode(type, id)), params.bind)
+    return params.inList(sql, type, ids)
   }
 
   /** The condition of a `where` object ('' for none), its values bound into `params`; validates every key and value. */
