@@ -1,8 +1,9 @@
 import { OrmError } from './orm-error.js'
 
 /**
- * A lifecycle hook or an `ORM.on()` listener threw; the thrown value is `cause`. From a before-hook, the
- * flush or operation wrote nothing; from an after-hook or listener, the write is committed and stays.
+ * A lifecycle hook or an `ORM.on()` listener threw a value that is not an Error (`throw 'locked'`); that
+ * value is `cause`. (A thrown Error reaches the caller as it is.) From a before-hook, the flush or
+ * operation wrote nothing; from an after-hook or listener, the write is committed and stays.
  */
 export class HookError extends OrmError {
   constructor(

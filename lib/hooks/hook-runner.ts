@@ -1,4 +1,5 @@
 import { HookError } from '../errors/hook-error.js'
+import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { HookName, LifecycleEvent } from '../metadata/hook-decorators.js'
@@ -70,7 +71,7 @@ export class HookRunner {
     }
   }
 
-  /** Runs the class's before-hooks on each instance, in order; the first throw aborts as a HookError. */
+  /** Runs the class's before-hooks on each instance, in order; the first throw aborts (see {@link hookFailure}). */
   async before(meta: EntityMetadata, event: LifecycleEvent, instances: Iterable<object>): Promise<void> {
     const name = hookName('before', event)
     const methods = meta.hooks[name]
@@ -104,12 +105,12 @@ export class HookRunner {
 
   /** After-hooks, then listeners, for each change in order; every one runs, and the first error is thrown. */
   async #run(happened: readonly Happened[]): Promise<void> {
-    let failure: HookError | undefined
+    let failure: Error | undefined
     const attempt = async (fn: () => Promise<void>): Promise<void> => {
       try {
         await fn()
       } catch (error) {
-        failure ??= error as HookError
+        failure ??= error as Error
       }
     }
     for (const change of happened) {
@@ -132,7 +133,7 @@ export class HookRunner {
           try {
             await listener(info)
           } catch (error) {
-            throw new HookError(`ORM.on('${change.event}') listener`, change.event, true, error)
+            throw hookFailure(`ORM.on('${change.event}') listener`, change.event, true, error)
           }
         })
       }
@@ -145,6 +146,27 @@ async function call(meta: EntityMetadata, hook: HookName, instance: object, meth
   try {
     await (instance as Record<string, () => unknown>)[method]?.()
   } catch (error) {
-    throw new HookError(`${meta.className}.${method}`, hook, isAfterCommit, error)
+    throw hookFailure(`${meta.className}.${method}`, hook, isAfterCommit, error)
   }
+}
+
+/** The errors hooks and listeners threw: the application's own, which reach the caller untouched. */
+const thrownByHooks = new WeakSet<Error>()
+
+/**
+ * What the caller gets when a hook threw: the very Error it threw (so that `instanceof` the application's
+ * class and identity hold), or a HookError carrying a thrown non-Error value as `cause`.
+ */
+function hookFailure(source: string, hook: string, isAfterCommit: boolean, thrown: unknown): Error {
+  if (!(thrown instanceof Error)) return new HookError(source, hook, isAfterCommit, thrown)
+  thrownByHooks.add(thrown)
+  return thrown
+}
+
+/**
+ * @internal A caught error as a call rethrows it: one a hook threw stays as it is, any other is typed by
+ * `toOrmError` (a driver error becomes a DatabaseError, ...).
+ */
+export function typedError(error: unknown, toOrmError: (error: unknown) => OrmError): Error {
+  return error instanceof Error && thrownByHooks.has(error) ? error : toOrmError(error)
 }

@@ -7,6 +7,7 @@ import { auditNow, checkReason } from '../soft-delete/deletion-audit.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { afterRows, beforeSelectedRows } from './hook-calls.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /** @internal `Class.softDelete({ where, reason })`: one UPDATE of the live rows that match (recording the actor and reason when audited). */
 export async function softDeleteWhere(
@@ -56,7 +57,7 @@ async function bulk(
       await afterRows(host, meta, mode, mode === 'softDelete' ? 'bulkSoftDelete' : 'bulkRestore', ids, hooked)
       return ids.length
     } catch (error) {
-      const typed = host.toOrmError(error)
+      const typed = typedError(error, (cause) => host.toOrmError(cause))
       throw typed instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(typed, `restore the matching ${meta.className} rows`) : typed
     }
   })

@@ -8,6 +8,7 @@ import { visibilityOf } from '../soft-delete/visibility.js'
 import { followVersions } from './deleted-at-update.js'
 import { afterRows, beforeSelectedRows } from './hook-calls.js'
 import type { OperationHost } from './operation-host.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /** @internal The options of `Class.update()`, checked by `entity/find-options.ts`. */
 export interface BulkUpdateOptions {
@@ -41,7 +42,7 @@ export async function updateWhere(host: OperationHost, meta: EntityMetadata, opt
       await afterRows(host, meta, 'update', 'bulkUpdate', ids, hooked)
       return ids.length
     } catch (error) {
-      throw host.toOrmError(error)
+      throw typedError(error, (cause) => host.toOrmError(cause))
     }
   })
 }

@@ -12,6 +12,7 @@ import { ConcurrencyError } from '../errors/concurrency-error.js'
 import type { DeleteHost } from './operation-host.js'
 import { afterRows, beforeRows } from './hook-calls.js'
 import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /** Per class, the relations through which its rows point at the rows being looked at. */
 type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
@@ -122,7 +123,7 @@ async function deleteRows(
         if (deleted > 0) applyHardDelete(host, work, meta, ids)
         return deleted
       } catch (error) {
-        throw host.toOrmError(error)
+        throw typedError(error, (cause) => host.toOrmError(cause))
       }
     })
   } catch (error) {

@@ -6,6 +6,7 @@ import { softDeletableMeta } from './bulk-soft-deleter.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { afterRows, beforeSelectedRows } from './hook-calls.js'
 import { sql } from '../query/sql.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
 export interface PurgeResult {
@@ -36,7 +37,7 @@ export async function purgeDeleted(host: SoftDeleteHost, ctor: object & { name: 
       const remaining = await work.connection.select(blocked.text, blocked.params, false)
       return { purged: ids.length, blocked: Number(remaining[0]?.[0] ?? 0) }
     } catch (error) {
-      throw host.toOrmError(error)
+      throw typedError(error, (cause) => host.toOrmError(cause))
     }
   })
 }

@@ -16,6 +16,7 @@ import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { cascadeRestore, cascadeSoftDelete, tally, type CascadeCounts, type CascadeScope } from './soft-delete-cascade.js'
 import { afterRows, beforeRows } from './hook-calls.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /**
  * @internal `instance.softDelete()`: the flag path plus a flush, or a cascade in one transaction, which
@@ -139,7 +140,7 @@ async function inTransaction(host: SoftDeleteHost, fn: (connection: Connection) 
     try {
       await fn(host.currentWork().connection)
     } catch (error) {
-      throw host.toOrmError(error)
+      throw typedError(error, (cause) => host.toOrmError(cause))
     }
   })
 }

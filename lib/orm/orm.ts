@@ -8,7 +8,6 @@ import { installAccessors } from '../entity/accessors.js'
 import { SoftDel, SoftDelUuid } from '../entity/soft-del.js'
 import { BootError } from '../errors/boot-error.js'
 import { ConnectionError } from '../errors/connection-error.js'
-import type { OrmError } from '../errors/orm-error.js'
 import { buildMetadata } from '../metadata/build-metadata.js'
 import { syncSchema, verifySchema } from '../schema/schema-sync.js'
 import { readSchemaDiff } from '../schema/schema-lifecycle.js'
@@ -45,8 +44,9 @@ export class ORM {
   /**
    * Receives the error of a failed background (scheduled) flush as it happens (without it, boot's
    * `logger` does); the next ORM call rethrows it too, unless its work changed or was written since.
+   * An `OrmError`, or the very Error one of your hooks or listeners threw.
    */
-  static onError: ((error: OrmError) => void) | undefined = undefined
+  static onError: ((error: Error) => void) | undefined = undefined
 
   /**
    * Validates the classes, opens the database, creates missing tables, columns and indexes.
@@ -65,7 +65,7 @@ export class ORM {
       const registry = buildMetadata(classes, { entity: Entity, builtinBases }, idTypeDefault, (message) => logger.warn(message))
       const graph = analyzeRelations(registry)
       const runtimeRef: { current?: Runtime } = {}
-      const reportError = (error: OrmError): void => ORM.onError?.(error)
+      const reportError = (error: Error): void => ORM.onError?.(error)
       const onQuery = queryListener(options, logger)
       const driver = openDriver(options, onQuery, (error) => reportError(runtimeRef.current?.toOrmError(error) ?? ConnectionError.lost(error)))
       try {
@@ -257,7 +257,7 @@ export class ORM {
 }
 
 /** A scheduled flush's error goes to ORM.onError, or to the logger when none is set. */
-function reportScheduledFlushError(error: OrmError, logger: Logger): void {
+function reportScheduledFlushError(error: Error, logger: Logger): void {
   if (ORM.onError) {
     ORM.onError(error)
     return

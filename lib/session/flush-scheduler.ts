@@ -1,4 +1,4 @@
-import type { OrmError } from '../errors/orm-error.js'
+import { typedError } from '../hooks/hook-runner.js'
 import { flushWork, type FlushContext } from './flusher.js'
 import type { UnitOfWork } from './unit-of-work.js'
 
@@ -9,7 +9,7 @@ export interface SchedulerHost extends FlushContext {
   readonly options: {
     readonly autoFlush: boolean
     /** Receives errors of background (scheduled) flushes as they happen. */
-    readonly reportError: (error: OrmError) => void
+    readonly reportError: (error: Error) => void
   }
 }
 
@@ -51,6 +51,6 @@ export class FlushScheduler {
     const host = this.#host
     // close() runs the final flush itself.
     if (host.isClosing) return
-    flushWork(host, host.globalWork, true).catch((error: unknown) => host.options.reportError(host.toOrmError(error)))
+    flushWork(host, host.globalWork, true).catch((error: unknown) => host.options.reportError(typedError(error, (cause) => host.toOrmError(cause))))
   }
 }

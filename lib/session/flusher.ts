@@ -96,7 +96,7 @@ async function beforeHooks(hooks: HookRunner, work: UnitOfWork, isScheduled: boo
     await runBeforeFlushHooks(hooks, work, () => detectInPlaceChanges(work))
   } catch (error) {
     work.isHeldBack = true
-    if (isScheduled) work.backgroundError = error as OrmError
+    if (isScheduled) work.backgroundError = error as Error
     throw error
   }
 }

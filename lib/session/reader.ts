@@ -16,6 +16,7 @@ import type { RelationLoader } from './relation-loader.js'
 import type { UnitOfWork } from './unit-of-work.js'
 import type { CompiledQuery } from '../query/param-list.js'
 import type { Visibility } from '../soft-delete/visibility.js'
+import { typedError } from '../hooks/hook-runner.js'
 
 /** @internal What reading needs from the booted ORM. */
 export interface ReadHost {
@@ -123,7 +124,8 @@ export class Reader {
     try {
       return await run(work.connection)
     } catch (error) {
-      throw host.toOrmError(error)
+      // A bulk form runs the hooks inside `run`: their own errors pass through.
+      throw typedError(error, (cause) => host.toOrmError(cause))
     }
   }
 

@@ -35,7 +35,7 @@ import { HookRunner } from '../hooks/hook-runner.js'
 export interface RuntimeOptions {
   readonly autoFlush: boolean
   /** Receives errors of background (scheduled) flushes as they happen. */
-  readonly reportError: (error: OrmError) => void
+  readonly reportError: (error: Error) => void
   /** Where close() says how many pending changes it discarded. */
   readonly logger: Logger
   /** Read replicas (PostgreSQL): reads outside transactions go to them, keeping read-your-writes. */

@@ -1,5 +1,4 @@
 import type { Connection, TransactionConnection } from '../dialect/dialect.js'
-import type { OrmError } from '../errors/orm-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { EntityState, PendingScope, Stateful, Status } from '../state/entity-state.js'
 
@@ -38,7 +37,7 @@ export class UnitOfWork implements PendingScope {
    * The error of a failed scheduled flush that no call has seen yet. The next call rethrows it, unless
    * a change or a flush of this work came first (the work was changed or written since).
    */
-  backgroundError: OrmError | undefined = undefined
+  backgroundError: Error | undefined = undefined
 
   constructor(
     readonly connection: Connection,
