@@ -6,7 +6,7 @@ import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-c
 import { auditNow, checkReason } from '../soft-delete/deletion-audit.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
-import { afterRows, beforeSelectedRows } from './hook-calls.js'
+import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
 import { typedError } from '../hooks/hook-runner.js'
 
 /** @internal `Class.softDelete({ where, reason })`: one UPDATE of the live rows that match (recording the actor and reason when audited). */
@@ -46,13 +46,13 @@ async function bulk(
   }
   const where = options.where
   compileBeforeFlush(() => host.compiler.count(meta, where, 'all')) // checks the where before anything runs
-  return host.afterFlush(async (connection) => {
+  return inBulkScope(host, meta, mode, async (connection) => {
     const stamp = mode === 'softDelete' ? host.nextDeletionStamp() : undefined
     try {
-      const candidates = () => host.compiler.select(meta, { where, onlyDeleted: mode === 'restore' })
-      const hooked = await beforeSelectedRows(host, connection, meta, mode, candidates)
+      const statements = new SoftDeleteCompiler(host.compiler)
+      const hooked = await beforeSelectedRows(host, connection, meta, mode, () => statements.selectUpdateWhere(meta, mode, where))
       // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
-      const query = new SoftDeleteCompiler(host.compiler).updateWhere(meta, mode, where, stamp, audit)
+      const query = statements.updateWhere(meta, mode, where, stamp, audit)
       const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp, audit)
       await afterRows(host, meta, mode, mode === 'softDelete' ? 'bulkSoftDelete' : 'bulkRestore', ids, hooked)
       return ids.length

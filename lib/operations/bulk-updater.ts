@@ -6,7 +6,7 @@ import { updateWhereSql, type ColumnWrite } from '../query/update-compiler.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { followVersions } from './deleted-at-update.js'
-import { afterRows, beforeSelectedRows } from './hook-calls.js'
+import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
 import type { OperationHost } from './operation-host.js'
 import { typedError } from '../hooks/hook-runner.js'
 
@@ -29,7 +29,7 @@ export async function updateWhere(host: OperationHost, meta: EntityMetadata, opt
   const where = options.where
   const visibility = visibilityOf(options)
   compileBeforeFlush(() => host.compiler.count(meta, where, visibility)) // checks the where before anything runs
-  return host.afterFlush(async (connection) => {
+  return inBulkScope(host, meta, 'update', async (connection) => {
     const now = new Date()
     try {
       const candidates = () => host.compiler.select(meta, { where, withDeleted: options?.withDeleted, onlyDeleted: options?.onlyDeleted })

@@ -1,5 +1,6 @@
 import type { Connection } from '../dialect/dialect.js'
 import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
+import { flushHookChanges } from '../hooks/flush-hooks.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { LifecycleEvent } from '../metadata/hook-decorators.js'
 import type { CompiledQuery } from '../query/param-list.js'
@@ -17,8 +18,8 @@ export interface HookedRows {
 
 /**
  * @internal Before an operation writes the rows `ids` of `meta`: runs the class's before-hooks on them
- * (loading the rows not in memory, and keeping only the instances `keep` accepts). Returns undefined when
- * no hook and no listener wants the event, which costs nothing more.
+ * (loading the rows not in memory). Returns undefined when no hook and no listener wants the event,
+ * which costs nothing more.
  */
 export async function beforeRows(
   host: OperationHost,
@@ -26,7 +27,6 @@ export async function beforeRows(
   meta: EntityMetadata,
   event: LifecycleEvent,
   ids: readonly unknown[],
-  keep?: (entity: Stateful) => boolean,
 ): Promise<HookedRows | undefined> {
   const hooks = host.hooks
   if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return undefined
@@ -34,14 +34,14 @@ export async function beforeRows(
     const missing = ids.filter((id) => !host.identityMap.get(meta, id))
     if (missing.length > 0) await loadRows(host, connection, meta, host.compiler.selectWhereIn(meta, meta.idColumn, missing, 'all'))
   }
-  let instances = inMemory(host, meta, ids)
-  if (keep) instances = instances.filter(keep)
-  await hooks.before(meta, event, instances)
+  const instances = inMemory(host, meta, ids)
+  await runBefore(host, meta, event, instances)
   return { instances }
 }
 
 /**
- * @internal Before a bulk form writes the rows `query` selects (a full SELECT of `meta`): loads them and
+ * @internal Before a bulk form (or a cascade step) writes the rows `query` selects (a full SELECT of `meta`
+ * with the statement's own conditions, so that a row the statement skips runs no hook): loads them and
  * runs the before-hooks, only when the class declares a hook for the event (listeners alone load nothing).
  */
 export async function beforeSelectedRows(
@@ -54,14 +54,34 @@ export async function beforeSelectedRows(
   const hooks = host.hooks
   if (!hooks.isActive || !hooks.hasHooks(meta, event)) return undefined
   const instances = await loadRows(host, connection, meta, query())
-  await hooks.before(meta, event, instances)
+  await runBefore(host, meta, event, instances)
   return { instances }
 }
 
 /**
- * @internal After an operation wrote the rows `ids` (in its transaction, or as one statement): queues the
- * after-hooks and listeners for the outermost commit, or runs them now outside a transaction. Instances
- * are those of the before phase whose rows were written, else the ones in memory.
+ * @internal Runs a bulk form's statements: inside a transaction when the class declares a hook for the
+ * event (what its before-hooks change is then written before the commit, with the statement), otherwise
+ * after a flush on the caller's connection, as one statement needs no more.
+ */
+export async function inBulkScope<R>(host: OperationHost, meta: EntityMetadata, event: LifecycleEvent, run: (connection: Connection) => Promise<R>): Promise<R> {
+  if (!host.hooks.isActive || !host.hooks.hasHooks(meta, event)) return host.afterFlush(run)
+  return host.transaction(() => run(host.currentWork().connection))
+}
+
+/**
+ * The before-hooks. What they change on a row about to be hard-deleted is written now, before the DELETE
+ * (for the other events, {@link afterRows} writes it after the statement, which matched the rows as they were).
+ */
+async function runBefore(host: OperationHost, meta: EntityMetadata, event: LifecycleEvent, instances: readonly Stateful[]): Promise<void> {
+  await host.hooks.before(meta, event, instances)
+  if (event === 'delete') await flushHookChanges(instances, () => host.flush())
+}
+
+/**
+ * @internal After an operation wrote the rows `ids` (in its transaction, or as one statement): writes what
+ * the before-hooks changed on the instances (a flush of the operation's transaction, as part of the event:
+ * no update hook), then queues the after-hooks and listeners for the outermost commit, or runs them now
+ * outside a transaction. Instances are those of the before phase whose rows were written, else the ones in memory.
  */
 export async function afterRows(
   host: OperationHost,
@@ -73,6 +93,8 @@ export async function afterRows(
   isCascade = false,
 ): Promise<void> {
   const hooks = host.hooks
+  // Written even when the statement hit nothing: the hooks ran, and what they did is not left pending.
+  if (hooked) await flushHookChanges(hooked.instances, () => host.flush())
   if (!hooks.isActive || !hooks.wants(meta, event) || ids.length === 0) return
   const written = new Set(ids)
   const instances = hooked ? hooked.instances.filter((entity) => written.has(entity[STATE].values[0])) : inMemory(host, meta, ids)

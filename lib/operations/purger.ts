@@ -5,7 +5,6 @@ import { applyHardDelete } from '../session/applied-deletes.js'
 import { softDeletableMeta } from './bulk-soft-deleter.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { afterRows, beforeSelectedRows } from './hook-calls.js'
-import { sql } from '../query/sql.js'
 import { typedError } from '../hooks/hook-runner.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
@@ -25,9 +24,10 @@ export async function purgeDeleted(host: SoftDeleteHost, ctor: object & { name: 
   const statements = new SoftDeleteCompiler(host.compiler)
   return host.transaction(async () => {
     const work = host.currentWork()
-    const purge = statements.purge(meta, host.graph.dependencyRelations(meta), olderThan as Date)
+    const dependencies = host.graph.dependencyRelations(meta)
+    const purge = statements.purge(meta, dependencies, olderThan as Date)
     try {
-      const candidates = () => host.compiler.select(meta, { where: { deletedAt: sql`< ${olderThan}` }, onlyDeleted: true })
+      const candidates = () => statements.selectPurgeable(meta, dependencies, olderThan as Date)
       const hooked = await beforeSelectedRows(host, work.connection, meta, 'delete', candidates)
       const rows = await work.connection.select(purge.text, purge.params, meta.needsSafeIntegers)
       const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))

@@ -4,8 +4,7 @@ import type { SoftDeleteCompiler } from '../query/soft-delete-compiler.js'
 import type { DeletionAudit } from '../soft-delete/deletion-audit.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
-import { STATE, type Stateful } from '../state/entity-state.js'
-import { afterRows, beforeRows, type HookedRows } from './hook-calls.js'
+import { afterRows, beforeSelectedRows } from './hook-calls.js'
 
 /**
  * What `softDelete({ cascade: true })` and `restore({ cascade: true })` did: the number of rows soft-deleted
@@ -40,7 +39,7 @@ export async function cascadeSoftDelete(scope: CascadeScope, meta: EntityMetadat
   const { host, statements, connection, audit } = scope
   for (const [owner, relations] of host.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
-    const hooked = await beforeCascade(scope, owner, relations, ids, 'softDelete', (value) => value === undefined)
+    const hooked = await beforeSelectedRows(host, connection, owner, 'softDelete', () => statements.selectCascadeSoftDelete(owner, relations, ids))
     const query = statements.cascadeSoftDelete(owner, relations, ids, stamp, audit)
     const cascaded = await runDeletedAtUpdate(host, connection, owner, query, stamp, audit)
     tally(scope.counts, owner, cascaded.length)
@@ -61,33 +60,10 @@ export async function cascadeRestore(scope: CascadeScope, meta: EntityMetadata, 
   const { host, statements, connection } = scope
   for (const [owner, relations] of host.graph.dependencyRelations(meta)) {
     if (!owner.deletedAtColumn) continue
-    const hooked = await beforeCascade(scope, owner, relations, ids, 'restore', (value) => value instanceof Date && value.getTime() === stamp.getTime())
+    const hooked = await beforeSelectedRows(host, connection, owner, 'restore', () => statements.selectCascadeRestore(owner, relations, ids, stamp))
     const restored = await runDeletedAtUpdate(host, connection, owner, statements.cascadeRestore(owner, relations, ids, stamp), undefined)
     tally(scope.counts, owner, restored.length)
     await afterRows(host, owner, 'restore', 'restore', restored, hooked, true)
     if (restored.length > 0) await cascadeRestore(scope, owner, restored, stamp)
   }
-}
-
-/**
- * The before phase of one cascade step, only when someone wants the event: the rows of `owner` that
- * reference `ids` (one more SELECT), kept when their deleted_at passes `isTarget` (live for a soft delete,
- * the cascade's stamp for a restore). A restore that then skips a row under a still-hidden parent ran its
- * before-hook without writing it (documented).
- */
-async function beforeCascade(
-  scope: CascadeScope,
-  owner: EntityMetadata,
-  relations: readonly RelationMetadata[],
-  ids: readonly unknown[],
-  event: 'softDelete' | 'restore',
-  isTarget: (deletedAt: unknown) => boolean,
-): Promise<HookedRows | undefined> {
-  const { host, statements, connection } = scope
-  if (!host.hooks.isActive || !host.hooks.hasHooks(owner, event)) return undefined
-  const query = statements.selectReferencingIds(owner, relations, ids)
-  const rows = await connection.select(query.text, query.params, owner.needsSafeIntegers)
-  const referencing = rows.map((row) => host.dialect.decode(owner.idColumn.type, row[0]))
-  const slot = (owner.deletedAtColumn as { index: number }).index
-  return beforeRows(host, connection, owner, event, referencing, (entity: Stateful) => isTarget(entity[STATE].values[slot]))
 }

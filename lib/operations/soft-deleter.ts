@@ -16,6 +16,7 @@ import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { cascadeRestore, cascadeSoftDelete, tally, type CascadeCounts, type CascadeScope } from './soft-delete-cascade.js'
 import { afterRows, beforeRows } from './hook-calls.js'
+import { flushAs } from '../hooks/flush-hooks.js'
 import { typedError } from '../hooks/hook-runner.js'
 
 /**
@@ -32,7 +33,7 @@ export async function softDeleteInstance(
   const slot = deletedAtSlot(state) as number
   if (!options?.cascade) {
     setDeletedFlag(host, entity, state, slot, true, reason)
-    await host.flush()
+    await flushAs(entity, 'softDelete', () => host.flush())
     return undefined
   }
   // A soft delete still pending (isDeleted = true, not flushed) becomes this cascade.
@@ -70,7 +71,7 @@ export async function restoreInstance(
   // Live, or restored by a pending isDeleted = false, which the flush writes.
   if (!isFlaggedDeleted(state, slot)) {
     if (state.dirty?.has(slot)) counts[meta.className] = 1
-    await host.flush()
+    await flushAs(entity, 'restore', () => host.flush())
     return options?.cascade ? counts : undefined
   }
   const stamp = state.values[slot] as Date
@@ -109,9 +110,10 @@ async function writeRoot(
   const state = entity[STATE]
   const { meta } = state
   const id = state.values[0]
+  const hooked = await beforeRows(host, connection, meta, mode, [id])
+  // After the before-hooks: what they changed was written, at the next version.
   const version = meta.versionColumn && loadedVersion(state, meta.versionColumn)
   const query = statements.updateRow(meta, mode, id, version, stamp, audit)
-  const hooked = await beforeRows(host, connection, meta, mode, [id])
   const ids = await runDeletedAtUpdate(host, connection, meta, query, mode === 'softDelete' ? stamp : undefined, audit)
   if (ids.length === 0) {
     const reason = await whyMissed(host, connection, entity)

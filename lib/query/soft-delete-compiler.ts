@@ -50,6 +50,12 @@ export class SoftDeleteCompiler {
     return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard)
   }
 
+  /** The rows (full, as `find` reads them) that {@link updateWhere} would change: a before phase's rows. */
+  selectUpdateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object): CompiledQuery {
+    const guard = change === 'restore' ? this.#liveParents(meta) : []
+    return this.#selectTargets(meta, change, undefined, (params) => callWhereSql(this.query, meta, where, params, change), guard)
+  }
+
   /** Restores the rows with these ids, whatever their deletion time (a restore's ancestors). */
   restoreByIds(meta: EntityMetadata, ids: readonly unknown[]): CompiledQuery {
     return this.#updateDeletedAt(meta, 'restore', undefined, undefined, (params) => this.#byIds(meta, ids, params))
@@ -58,6 +64,16 @@ export class SoftDeleteCompiler {
   /** One level of a cascade: soft-deletes, with `stamp`, the live rows of `owner` that point at the ids. */
   cascadeSoftDelete(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date, audit?: DeletionAudit): CompiledQuery {
     return this.#updateDeletedAt(owner, 'softDelete', stamp, audit, (params) => this.#referencesSql(relations, ids, params))
+  }
+
+  /** The rows (full) that {@link cascadeSoftDelete} would soft-delete. */
+  selectCascadeSoftDelete(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[]): CompiledQuery {
+    return this.#selectTargets(owner, 'softDelete', undefined, (params) => this.#referencesSql(relations, ids, params))
+  }
+
+  /** The rows (full) that {@link cascadeRestore} would restore. */
+  selectCascadeRestore(owner: EntityMetadata, relations: readonly RelationMetadata[], ids: readonly unknown[], stamp: Date): CompiledQuery {
+    return this.#selectTargets(owner, 'restore', stamp, (params) => this.#referencesSql(relations, ids, params), this.#liveParents(owner))
   }
 
   /**
@@ -92,16 +108,14 @@ export class SoftDeleteCompiler {
    */
   purge(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date): CompiledQuery {
     const params = new ParamList(this.#dialect)
-    const id = this.#quote(meta.idColumn.name)
-    const free: string[] = []
-    const old = this.#deletedBefore(meta, olderThan, params)
-    for (const [owner, relations] of dependencies) {
-      for (const relation of relations) {
-        const fk = this.#quote((relation.column as ColumnMetadata).name)
-        free.push(`${id} NOT IN (SELECT ${fk} FROM ${this.#quote(owner.tableName)} WHERE ${fk} IS NOT NULL)`)
-      }
-    }
-    return { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${[old, ...free].join(' AND ')} RETURNING ${id}`, params: params.values }
+    const condition = this.#purgeable(meta, dependencies, olderThan, params)
+    return { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${condition} RETURNING ${this.#quote(meta.idColumn.name)}`, params: params.values }
+  }
+
+  /** The rows (full) that {@link purge} would delete. */
+  selectPurgeable(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    return this.#selectRows(meta, this.#purgeable(meta, dependencies, olderThan, params), params)
   }
 
   /** How many rows soft-deleted before `olderThan` are left after a purge: those dependents kept. */
@@ -128,7 +142,6 @@ export class SoftDeleteCompiler {
   ): CompiledQuery {
     const dialect = this.#dialect
     const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
-    const quote = (name: string): string => this.#quote(name)
     // Parameters are bound in the order they appear in the text: SQLite's `?` are positional.
     const params = new ParamList(dialect)
     let set = change === 'softDelete' ? `${deletedAt} = ${params.bind(dialect.encode('date', stamp))}` : `${deletedAt} = NULL`
@@ -138,6 +151,39 @@ export class SoftDeleteCompiler {
     }
     const version = meta.versionColumn && this.#quote(meta.versionColumn.name)
     if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
+    const condition = this.#targets(meta, change, stamp, buildCondition, guard, params)
+    const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
+    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${condition} RETURNING ${returning}`
+    return { text, params: params.values }
+  }
+
+  /**
+   * The rows an UPDATE of deleted_at with the same arguments would hit, read before it: the before phase
+   * runs hooks on exactly these (a restore's guard included), never on a row the UPDATE then skips.
+   */
+  #selectTargets(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    stamp: Date | undefined,
+    buildCondition: (params: ParamList) => string,
+    guard: readonly string[] = [],
+  ): CompiledQuery {
+    const params = new ParamList(this.#dialect)
+    return this.#selectRows(meta, this.#targets(meta, change, stamp, buildCondition, guard, params), params)
+  }
+
+  /** The WHERE of an UPDATE of deleted_at: the condition, the rows' current state (live, deleted, deleted at `stamp`) and the guard. */
+  #targets(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    stamp: Date | undefined,
+    buildCondition: (params: ParamList) => string,
+    guard: readonly string[],
+    params: ParamList,
+  ): string {
+    const dialect = this.#dialect
+    const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
+    const quote = (name: string): string => this.#quote(name)
     const condition = buildCondition(params)
     const conditions = condition ? [`(${condition})`] : []
     if (change === 'softDelete') conditions.push(visibilitySql(meta, 'live', quote))
@@ -147,9 +193,26 @@ export class SoftDeleteCompiler {
       conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
     } else conditions.push(visibilitySql(meta, 'deleted', quote))
     conditions.push(...guard)
-    const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
-    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING ${returning}`
+    return conditions.join(' AND ')
+  }
+
+  /** Full rows of `meta` (as `find` reads them, for the hydrator) matching `condition`, by id. */
+  #selectRows(meta: EntityMetadata, condition: string, params: ParamList): CompiledQuery {
+    const text = `SELECT ${this.query.selectList(meta)} FROM ${this.#quote(meta.tableName)} WHERE ${condition} ORDER BY ${this.#quote(meta.idColumn.name)}`
     return { text, params: params.values }
+  }
+
+  /** Rows soft-deleted before `olderThan` that no row of `dependencies` references: what a purge deletes. */
+  #purgeable(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date, params: ParamList): string {
+    const id = this.#quote(meta.idColumn.name)
+    const free: string[] = []
+    for (const [owner, relations] of dependencies) {
+      for (const relation of relations) {
+        const fk = this.#quote((relation.column as ColumnMetadata).name)
+        free.push(`${id} NOT IN (SELECT ${fk} FROM ${this.#quote(owner.tableName)} WHERE ${fk} IS NOT NULL)`)
+      }
+    }
+    return [this.#deletedBefore(meta, olderThan, params), ...free].join(' AND ')
   }
 
   #selectById(meta: EntityMetadata, columns: string, id: unknown): CompiledQuery {
