@@ -143,9 +143,19 @@ export interface UpdateOptions<T> extends VisibilityOptions {
 /** Properties veil-orm sets itself, which `update()` refuses. */
 type SetByVeil = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'isDeleted' | 'deletedBy' | 'deletionReason'
 
-/** The values of the static `update()`: writable column properties only (relations are set on instances). */
+/** The to-one relation properties of T (not the to-many ones, typed as arrays). */
+type ToOneKeys<T> = {
+  [K in RelationKeys<T>]-?: NonNullable<T[K]> extends readonly unknown[] ? never : K
+}[RelationKeys<T>]
+
+/**
+ * The values of the static `update()`: writable column properties, and to-one relations (an instance or
+ * its id; null clears an optional one). To-many relations are set on the instances.
+ */
 export type UpdateValues<T> = {
   readonly [K in Exclude<DataKeys<T>, RelationKeys<T> | SetByVeil>]?: T[K] | (undefined extends T[K] ? null : never)
+} & {
+  readonly [K in ToOneKeys<T>]?: NonNullable<T[K]> | EntityId | (undefined extends T[K] ? null : never)
 }
 
 /** Options a user of Sequelize, TypeORM or Prisma might write, and what veil-orm calls them. */

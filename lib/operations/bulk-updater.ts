@@ -1,9 +1,10 @@
 import { ValidationError } from '../errors/validation-error.js'
-import { EXPECTED_VALUE, isWritableValue, normalizeValue } from '../metadata/column-values.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { compileBeforeFlush } from '../query/compile-before-flush.js'
-import { updateWhereSql, type ColumnWrite } from '../query/update-compiler.js'
+import { updateWhereSql } from '../query/update-compiler.js'
 import { STATE, type Stateful } from '../state/entity-state.js'
+import { Reference, isStateful } from '../state/reference.js'
+import { checkTargets, checkValues, resolveTargets, type PlannedWrite } from './bulk-update-values.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { followVersions } from './deleted-at-update.js'
 import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
@@ -25,6 +26,7 @@ export interface BulkUpdateOptions {
  */
 export async function updateWhere(host: OperationHost, meta: EntityMetadata, options: BulkUpdateOptions | undefined, values: unknown): Promise<number> {
   const writes = checkValues(meta, values)
+  checkTargets(host, meta, writes)
   if (options?.where === undefined) throw ValidationError.badOption(`${meta.className}.update() needs { where }; pass { where: {} } for every row.`)
   const where = options.where
   const visibility = visibilityOf(options)
@@ -34,10 +36,13 @@ export async function updateWhere(host: OperationHost, meta: EntityMetadata, opt
     try {
       const candidates = () => host.compiler.select(meta, { where, withDeleted: options?.withDeleted, onlyDeleted: options?.onlyDeleted })
       const hooked = await beforeSelectedRows(host, connection, meta, 'update', candidates)
-      const query = updateWhereSql(host.compiler, meta, writes, now, where, visibility)
+      // After the flush, which inserted the new target instances of the caller's scope.
+      const query = updateWhereSql(host.compiler, meta, resolveTargets(meta, writes), now, where, visibility)
       const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
       const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
       applyToMemory(host, meta, writes, now, ids)
+      // Loaded views of the class's rows (a target's inverse list) are stale now, as after a flush.
+      if (ids.length > 0) host.noteWrite(meta, host.currentWork())
       if (meta.versionColumn) followVersions(host, meta, meta.versionColumn, ids, rows)
       await afterRows(host, meta, 'update', 'bulkUpdate', ids, hooked)
       return ids.length
@@ -48,59 +53,31 @@ export async function updateWhere(host: OperationHost, meta: EntityMetadata, opt
 }
 
 /**
- * @internal The columns and values of a bulk update, refused as an assignment would refuse them: an unknown
- * property, one veil-orm sets (id, timestamps, soft-delete and audit columns, the version), a relation (set
- * it on the instances), or a value of the wrong type; null only for a nullable column.
- */
-export function checkValues(meta: EntityMetadata, values: unknown): ColumnWrite[] {
-  const name = `${meta.className}.update()`
-  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-    throw ValidationError.badOption(`${name} takes the values to set as its second argument, an object such as { name: 'Ann' }.`)
-  }
-  const keys = Object.keys(values)
-  if (keys.length === 0) throw ValidationError.badOption(`${name} needs at least one property to set.`)
-  return keys.map((key) => {
-    const relation = meta.relations.find((candidate) => candidate.property === key)
-    if (relation) {
-      throw ValidationError.badOption(`${name} sets columns only, not the relation ${relation.path}; assign it on the instances and flush.`)
-    }
-    const column = meta.columns.find((candidate) => candidate.property === key)
-    if ((key === 'isDeleted' && meta.deletedAtColumn) || (column && column.role !== 'user')) throw ValidationError.readOnly(meta.className, key)
-    if (!column) {
-      const known = meta.columns.filter((candidate) => candidate.role === 'user').map((candidate) => candidate.property)
-      throw ValidationError.unknownProperty(meta.className, key, known)
-    }
-    const value = normalizeValue(column.type, (values as Record<string, unknown>)[key])
-    const where = `${meta.className}.${key} in ${name}`
-    if (value === undefined) throw ValidationError.badOption(`${where} is undefined; pass null to clear it, or leave the key out.`)
-    if (value === null) {
-      if (!column.nullable) throw ValidationError.wrongType(where, `${EXPECTED_VALUE[column.type]} (the column is not nullable)`, value)
-      return { column, value }
-    }
-    if (!isWritableValue(column.type, value)) throw ValidationError.wrongType(where, EXPECTED_VALUE[column.type], value)
-    if (column.type === 'json' && column.objectTrap !== undefined) column.objectTrap.check(value)
-    return { column, value }
-  })
-}
-
-/**
  * Memory catches up with the database: the loaded instances of the rows `ids` take the values and updatedAt,
  * as their rows now hold them, without a pending change. A slot with a pending change of another scope keeps
  * it (that change is written later, over this one). Journaled, so a rolled-back transaction puts them back.
  */
-function applyToMemory(host: OperationHost, meta: EntityMetadata, writes: readonly ColumnWrite[], now: Date, ids: readonly unknown[]): void {
+function applyToMemory(host: OperationHost, meta: EntityMetadata, writes: readonly PlannedWrite[], now: Date, ids: readonly unknown[]): void {
   const work = host.currentWork()
   for (const id of ids) {
     const entity = host.identityMap.get(meta, id) as Stateful | undefined
     if (!entity) continue
     const state = entity[STATE]
     host.journal(work, entity, state)
-    for (const { column, value } of writes) {
+    for (const { column, value, relation } of writes) {
       if (state.dirty?.has(column.index)) continue
+      if (relation) state.values[column.index] = targetInMemory(host, relation.target, value)
       // Each instance gets its own copy of an object value, as a reload would give it: editing one must not edit another.
-      state.values[column.index] = value instanceof Date ? new Date(value.getTime()) : column.type === 'json' ? JSON.parse(JSON.stringify(value)) : value
+      else state.values[column.index] = value instanceof Date ? new Date(value.getTime()) : column.type === 'json' ? JSON.parse(JSON.stringify(value)) : value
       if (state.snapshots) state.snapshots[column.index] = undefined
     }
     state.values[meta.updatedAtColumn.index] = now
   }
+}
+
+/** A to-one slot's new value, as a load would set it: the target instance when in memory, a Reference to its id otherwise, undefined for null. */
+function targetInMemory(host: OperationHost, target: EntityMetadata, value: unknown): unknown {
+  if (value === null) return undefined
+  if (isStateful(value)) return value
+  return host.identityMap.get(target, value) ?? new Reference(value)
 }

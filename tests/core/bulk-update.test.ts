@@ -213,7 +213,7 @@ describeEachDialect('Class.update()', (db) => {
       [{ deletedAt: new Date() }, /Product\.deletedAt is set by veil-orm/],
       [{ isDeleted: true }, /Product\.isDeleted is set by veil-orm/],
       [{ version: 7 }, /Product\.version is set by veil-orm/],
-      [{ maker: null }, /sets columns only, not the relation Product\.maker/],
+      [{ maker: 'acme' }, /Product\.maker in Product\.update\(\) expects a Maker instance or a Maker id/],
       [{ price: 'ten' }, /Product\.price in Product\.update\(\) expects a finite number/],
       [{ price: null }, /Product\.price in Product\.update\(\) expects .*not nullable/],
       [{ note: undefined }, /Product\.note in Product\.update\(\) is undefined; pass null/],

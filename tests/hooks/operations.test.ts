@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest'
-import { Column, ORM, Relation, RestoreError, type LifecycleEventInfo } from '../../lib/index.js'
+import { BeforeRestore, BeforeSoftDelete, Column, ORM, Relation, RestoreError, SoftDel, type LifecycleEventInfo } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
 import { Author, HOOK_MODEL, Post, Recorded, behaviour, takeLog } from './model.js'
@@ -30,7 +30,21 @@ class Comment extends Recorded {
   }
 }
 
-const MODEL = [...HOOK_MODEL, Comment]
+/** A versioned class whose hooks keep a history in a column: its writes must not conflict with each other. */
+class Ledger extends SoftDel {
+  @Column() name: string
+  @Column() history: string = ''
+  @Column({ version: true }) version: number
+  constructor(name: string) {
+    super()
+    this.name = name
+  }
+  @BeforeSoftDelete() @BeforeRestore() note() {
+    this.history += this.isDeleted ? 'restored;' : 'hidden;'
+  }
+}
+
+const MODEL = [...HOOK_MODEL, Comment, Ledger]
 
 /** Makes every before-hook of `event` (e.g. 'SoftDelete') set an author's slug, or prefix a post's title. */
 function editIn(event: string): void {
@@ -104,6 +118,18 @@ describeEachDialect('hooks in explicit operations', (db) => {
     editIn('Delete')
     await leavesNothingPending(statements, () => Post.delete({ where: {} }))
     expect(await rawRows('SELECT title FROM post')).toEqual([])
+  })
+
+  it('writes a versioned instance’s hook changes at the version the operation left', async () => {
+    const statements = await boot()
+    const ledger = new Ledger('cash')
+    await ORM.flush()
+    await leavesNothingPending(statements, () => ledger.softDelete({ cascade: true }))
+    await leavesNothingPending(statements, () => ledger.restore())
+    await leavesNothingPending(statements, () => Ledger.softDelete({ where: { name: 'cash' } }))
+    await leavesNothingPending(statements, () => Ledger.restore({ where: { name: 'cash' } }))
+    expect(await rawRows('SELECT history, version FROM ledger')).toEqual([{ history: 'hidden;restored;hidden;restored;', version: 9 }])
+    expect(ledger.version).toBe(9)
   })
 
   it('does not fire update hooks for what a before-hook of another event changed', async () => {

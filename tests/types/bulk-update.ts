@@ -1,7 +1,7 @@
 // Type tests: checked by `npm run typecheck` (the first step of `npm test`), never run. Each
 // `@ts-expect-error` line must be an error, or tsc fails on it.
 import { expectTypeOf } from 'vitest'
-import { Column, Entity, Relation, SoftDel, type UpdateValues } from '../../lib/index.js'
+import { Column, Entity, Relation, SoftDel, type EntityId, type UpdateValues } from '../../lib/index.js'
 
 class Team extends Entity {
   @Column() name: string
@@ -11,6 +11,7 @@ class Player extends SoftDel {
   @Column({ nullable: true }) nickname?: string
   @Column() score: number
   @Relation(() => Team) team: Team
+  @Relation(() => Team, { nullable: true }) coach?: Team
   @Relation(() => Team) formerTeams: Team[]
 }
 
@@ -18,7 +19,11 @@ export async function updateTakesWritableColumns(): Promise<void> {
   expectTypeOf(await Player.update({ where: { name: 'ann' } }, { score: 3, nickname: null })).toEqualTypeOf<number>()
   await Player.update({ where: {}, withDeleted: true }, { name: 'x' })
   await Player.update({ where: { team: { name: 'reds' } }, onlyDeleted: true }, { score: 0 })
-  expectTypeOf<UpdateValues<Player>>().toEqualTypeOf<{ readonly name?: string; readonly nickname?: string | null; readonly score?: number }>()
+  expectTypeOf<UpdateValues<Player>>().toEqualTypeOf<
+    { readonly name?: string; readonly nickname?: string | null; readonly score?: number } & { readonly team?: Team | EntityId; readonly coach?: Team | EntityId | null }
+  >()
+  await Player.update({ where: {} }, { team: new Team(), coach: null })
+  await Player.update({ where: {} }, { team: 3 })
   // @ts-expect-error a value of the wrong type
   await Player.update({ where: {} }, { score: 'three' })
   // @ts-expect-error a required column cannot be cleared
@@ -29,9 +34,9 @@ export async function updateTakesWritableColumns(): Promise<void> {
   await Player.update({ where: {} }, { updatedAt: new Date() })
   // @ts-expect-error nor the soft-delete state
   await Player.update({ where: {} }, { isDeleted: true })
-  // @ts-expect-error relations are set on instances
-  await Player.update({ where: {} }, { team: new Team() })
-  // @ts-expect-error nor collections
+  // @ts-expect-error a required relation cannot be cleared
+  await Player.update({ where: {} }, { team: null })
+  // @ts-expect-error to-many relations are set on instances
   await Player.update({ where: {} }, { formerTeams: [] })
   // @ts-expect-error where is required
   await Player.update({}, { score: 1 })

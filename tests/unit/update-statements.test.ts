@@ -4,7 +4,7 @@ import { PostgresDialect } from '../../lib/dialect/postgres/postgres-dialect.js'
 import { SqliteDialect } from '../../lib/dialect/sqlite/sqlite-dialect.js'
 import { buildMetadata } from '../../lib/metadata/build-metadata.js'
 import type { EntityMetadata } from '../../lib/metadata/entity-metadata.js'
-import { checkValues } from '../../lib/operations/bulk-updater.js'
+import { checkValues } from '../../lib/operations/bulk-update-values.js'
 import type { CompiledQuery } from '../../lib/query/param-list.js'
 import { QueryCompiler } from '../../lib/query/query-compiler.js'
 import { updateWhereSql, type ColumnWrite } from '../../lib/query/update-compiler.js'
@@ -38,7 +38,7 @@ const compilers = { sqlite: new QueryCompiler(new SqliteDialect(), instanceId), 
 const now = new Date('2020-01-02T03:04:05.677Z')
 
 function update(dialect: keyof typeof compilers, meta: EntityMetadata, values: object, where: object, visibility: Visibility = 'live'): CompiledQuery {
-  const writes: ColumnWrite[] = checkValues(meta, values)
+  const writes: ColumnWrite[] = checkValues(meta, values) // ids only here: no instance to resolve
   return updateWhereSql(compilers[dialect], meta, writes, now, where, visibility)
 }
 
@@ -56,6 +56,15 @@ describe('the bulk update statement', () => {
         'WHERE ("name" = $3) AND "deleted_at" IS NULL RETURNING "id", "version"',
       params: ['x', now.toISOString(), 'ann'],
     })
+  })
+
+  it('sets a to-one relation’s foreign key from an id, or clears it', () => {
+    expect(update('sqlite', account, { team: 7 }, {}, 'all').text).toBe(
+      'UPDATE "account" SET "team_id" = ?, "updated_at" = ?, "version" = COALESCE("version", 0) + 1 RETURNING "id", "version"',
+    )
+    expect(update('postgres', account, { team: null }, {}, 'all').text).toBe(
+      'UPDATE "account" SET "team_id" = NULL, "updated_at" = $1, "version" = COALESCE("version", 0) + 1 RETURNING "id", "version"',
+    )
   })
 
   it('follows the visibility options, and leaves out an empty where', () => {
@@ -76,7 +85,7 @@ describe('the bulk update statement', () => {
   })
 
   it('refuses values as an assignment would', () => {
-    expect(() => checkValues(account, { team: null })).toThrow('Account.update() sets columns only, not the relation Account.team')
+    expect(() => checkValues(account, { team: 'x' })).toThrow('Account.team in Account.update() expects a Team instance or a Team id: a 32-bit integer')
     expect(() => checkValues(account, { deletedBy: 'x' })).toThrow(ValidationError)
     expect(() => checkValues(account, { isDeleted: true })).toThrow('Account.isDeleted is set by veil-orm')
     expect(() => checkValues(label, { isDeleted: true })).toThrow("Label has no mapped property 'isDeleted'")
