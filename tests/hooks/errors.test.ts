@@ -2,7 +2,7 @@ import { beforeEach, expect, it, vi } from 'vitest'
 import { HookError, ORM } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawCount } from '../support/raw-sql.js'
-import { Author, HOOK_MODEL, Post, behaviour, takeLog } from './model.js'
+import { Author, HOOK_MODEL, Post, authorWithPosts, behaviour, takeLog } from './model.js'
 
 // A hook's or a listener's error reaches the caller as the very value it threw; only a thrown non-Error
 // is wrapped, in a HookError.
@@ -26,15 +26,6 @@ function throwFrom(hook: string, thrown: unknown): void {
 }
 
 describeEachDialect('hook errors', (db) => {
-  async function authorWithPosts(): Promise<Author> {
-    const ann = new Author('ann')
-    new Post('one', ann)
-    new Post('two', ann)
-    await ORM.flush()
-    takeLog()
-    return ann
-  }
-
   it('rejects a flush with the very error a before-hook threw, writing nothing', async () => {
     // Every statement the flush sends: counting rows would flush (and run the hook) again.
     const statements: string[] = []

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { AfterRestore, BeforeDelete, BeforeInsert, Column, ORM, SoftDel } from '../../lib/index.js'
+import { AfterRestore, BeforeDelete, BeforeInsert, BeforeSoftDelete, Column, ORM, SoftDel } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
 import { MODEL, Story, User } from '../support/soft-model.js'
@@ -31,6 +31,15 @@ class Invoice extends SoftDel {
   }
   @AfterRestore() notify() {
     mailer.send(`invoice ${this.number} is back`)
+  }
+}
+
+/** The guide's LockedError and Ledger (Before-hooks). */
+class LockedError extends Error {}
+class Ledger extends SoftDel {
+  @Column() locked: boolean = false
+  @BeforeSoftDelete() refuseIfLocked() {
+    if (this.locked) throw new LockedError('the ledger is locked')
   }
 }
 
@@ -67,5 +76,25 @@ describeEachDialect('the guide’s hooks and subscribers', (db) => {
     await ann.restore({ cascade: true })
     await one.softDelete()
     expect(auditLog).toHaveLength(2)
+  })
+
+  it('lets the caller catch a before-hook’s own error class, as the guide does', async () => {
+    await db.boot([SoftDel, Ledger])
+    const ledger = new Ledger()
+    ledger.locked = true
+    await ORM.flush()
+    const shown: string[] = []
+    const showMessage = (message: string): void => void shown.push(message)
+    try {
+      await ledger.softDelete()
+    } catch (error) {
+      if (error instanceof LockedError) showMessage(error.message) // nothing was written
+      else throw error
+    }
+    expect(shown).toEqual(['the ledger is locked'])
+    // The refused soft delete stays pending, as after any failed flush: take it back before reading.
+    expect(ledger.isDeleted).toBe(true)
+    ledger.isDeleted = false
+    expect(await rawRows('SELECT deleted_at FROM ledger')).toEqual([{ deleted_at: null }])
   })
 })

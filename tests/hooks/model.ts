@@ -11,6 +11,7 @@ import {
   BeforeUpdate,
   Column,
   Entity,
+  ORM,
   Relation,
   SoftDel,
 } from '../../lib/index.js'
@@ -103,3 +104,13 @@ export class Memo extends Entity {
 }
 
 export const HOOK_MODEL = [SoftDel, Author, Post, Plain, Memo]
+
+/** Saves ann with her posts 'one' and 'two', then clears the log: the usual start of a hooks test. */
+export async function authorWithPosts(): Promise<Author> {
+  const ann = new Author('ann')
+  new Post('one', ann)
+  new Post('two', ann)
+  await ORM.flush()
+  takeLog()
+  return ann
+}

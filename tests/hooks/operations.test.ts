@@ -2,7 +2,7 @@ import { beforeEach, expect, it } from 'vitest'
 import { BeforeRestore, BeforeSoftDelete, Column, ORM, Relation, RestoreError, SoftDel, type LifecycleEventInfo } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
-import { Author, HOOK_MODEL, Post, Recorded, behaviour, takeLog } from './model.js'
+import { Author, HOOK_MODEL, Post, Recorded, authorWithPosts, behaviour, takeLog } from './model.js'
 
 // The explicit operations (softDelete(), restore(), delete(), their bulk forms, purgeDeleted()): what
 // their before-hooks change is written by the operation itself, rows they skip run no hook, and
@@ -61,15 +61,6 @@ describeEachDialect('hooks in explicit operations', (db) => {
     const statements: string[] = []
     await db.boot(MODEL, { onQuery: (event) => void statements.push(event.sql) })
     return statements
-  }
-
-  async function authorWithPosts(): Promise<Author> {
-    const ann = new Author('ann')
-    new Post('one', ann)
-    new Post('two', ann)
-    await ORM.flush()
-    takeLog()
-    return ann
   }
 
   /** Runs `call`, then a flush: the flush must find nothing left to write. */

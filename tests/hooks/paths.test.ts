@@ -2,7 +2,7 @@ import { beforeEach, expect, it, vi } from 'vitest'
 import { ORM } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
-import { Author, HOOK_MODEL, Memo, Post, behaviour, takeLog } from './model.js'
+import { Author, HOOK_MODEL, Memo, Post, authorWithPosts, behaviour, takeLog } from './model.js'
 
 // Every path that causes an event fires its hooks once per affected row, before-hooks before the write
 // and after-hooks after the commit.
@@ -14,15 +14,6 @@ beforeEach(() => {
 })
 
 describeEachDialect('hooks on every path', (db) => {
-  async function authorWithPosts() {
-    const ann = new Author('ann')
-    new Post('one', ann)
-    new Post('two', ann)
-    await ORM.flush()
-    takeLog()
-    return ann
-  }
-
   it('runs insert hooks once per instance on ORM.flush(), inherited before own', async () => {
     await db.boot(HOOK_MODEL)
     const ann = new Author('ann')
