@@ -17,6 +17,7 @@ type ColumnDecoder = (c: number, raw: unknown) => unknown
 export class Hydrator {
   readonly #blankConstructors = new Map<EntityMetadata, new () => Stateful>()
   readonly #decoders = new Map<EntityMetadata, Decoder[]>()
+  readonly #plainDecoders = new Map<EntityMetadata, ColumnDecoder>()
 
   constructor(
     readonly dialect: Dialect,
@@ -30,7 +31,8 @@ export class Hydrator {
     const width = decoders.length
     const slotCount = meta.slotCount
     const decodeId = decoders[0] as Decoder
-    const decode = this.#memoizing(meta, decoders)
+    // One row, or no foreign key: nothing to remember between rows.
+    const decode = rows.length > 1 && meta.relations.some((relation) => relation.kind === 'toOne') ? this.#memoizing(meta, decoders) : this.#plainFor(meta, decoders)
     const instances = new Array<T>(rows.length)
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as RawRow
@@ -73,6 +75,16 @@ export class Hydrator {
       }
       return value
     }
+  }
+
+  /** Column `c`'s decoder, without memory (one per class). */
+  #plainFor(meta: EntityMetadata, decoders: readonly Decoder[]): ColumnDecoder {
+    let plain = this.#plainDecoders.get(meta)
+    if (!plain) {
+      plain = (c, raw) => (decoders[c] as Decoder)(raw)
+      this.#plainDecoders.set(meta, plain)
+    }
+    return plain
   }
 
   /** Takes the database's values for every column that has no pending change in memory. */
