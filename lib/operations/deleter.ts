@@ -10,6 +10,7 @@ import { applyHardDelete } from '../session/applied-deletes.js'
 import { settleMiss } from '../session/stale-rows.js'
 import { ConcurrencyError } from '../errors/concurrency-error.js'
 import type { DeleteHost } from './operation-host.js'
+import { readDependents } from './dependents-reader.js'
 import { afterRows, beforeRows } from './hook-calls.js'
 import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
 import { typedError } from '../hooks/hook-runner.js'
@@ -23,20 +24,18 @@ type RelationsByClass = ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>
  */
 export async function getDependents(host: DeleteHost, entity: Stateful, options?: { withDeleted?: boolean }): Promise<DependentsDict> {
   const meta = await enterInstance(host, entity)
-  const ids = [entity[STATE].values[0]]
+  const id = entity[STATE].values[0]
   // Soft-deleted dependents still reference the row (and block its hard delete), so they are listed
   // unless the caller asks for live ones only.
   const visibility = options?.withDeleted === false ? 'live' : 'all'
-  const statements = new DeleteCompiler(host.compiler)
-  return host.afterFlush((connection) => collect(host, statements, connection, host.graph.dependencyRelations(meta), ids, undefined, visibility))
+  return host.afterFlush((connection) => readDependents(host, connection, meta, host.graph.dependencyRelations(meta), id, visibility))
 }
 
 /** @internal Every instance that references `entity` through any relation, in the same shape. */
 export async function getReferencers(host: DeleteHost, entity: Stateful): Promise<DependentsDict> {
   const meta = await enterInstance(host, entity)
-  const ids = [entity[STATE].values[0]]
-  const statements = new DeleteCompiler(host.compiler)
-  return host.afterFlush((connection) => collect(host, statements, connection, host.graph.referenceRelations(meta), ids, undefined))
+  const id = entity[STATE].values[0]
+  return host.afterFlush((connection) => readDependents(host, connection, meta, host.graph.referenceRelations(meta), id, 'all'))
 }
 
 /**

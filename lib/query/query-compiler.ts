@@ -5,6 +5,7 @@ import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import { visibilityOf, type Visibility } from '../soft-delete/visibility.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
+import { SelectTextCache } from './select-text-cache.js'
 import { andSql, UnsavedInstanceInWhere, WhereCompiler, type InstanceId } from './where-compiler.js'
 
 // Old import paths: these moved to param-list.ts, where-compiler.ts and soft-delete/visibility.ts.
@@ -28,6 +29,7 @@ export class QueryCompiler {
   readonly #byIdQueries = new Map<string, string>()
   readonly #quote: Quote
   readonly #where: WhereCompiler
+  readonly #selectTexts: SelectTextCache
 
   constructor(
     readonly dialect: Dialect,
@@ -35,6 +37,7 @@ export class QueryCompiler {
   ) {
     this.#quote = (name) => dialect.quote(name)
     this.#where = new WhereCompiler(dialect, instanceId)
+    this.#selectTexts = new SelectTextCache(dialect, (meta, column, value) => this.#where.checkValue(meta, column, value))
   }
 
   /** `sql IN (ids)` with the ids encoded as `type` and bound as one list parameter. */
@@ -83,6 +86,10 @@ export class QueryCompiler {
   }
 
   select(meta: EntityMetadata, options: RawFindOptions = {}): CompiledQuery {
+    return this.#selectTexts.select(meta, options, visibilityOf(options), () => this.#select(meta, options)) ?? this.#select(meta, options)
+  }
+
+  #select(meta: EntityMetadata, options: RawFindOptions): CompiledQuery {
     const params = new ParamList(this.dialect)
     const where = andSql(visibilitySql(meta, visibilityOf(options), this.#quote), this.#where.where(meta, options.where, params))
     const orderBy = this.#orderBy(meta, options.orderBy)

@@ -6,6 +6,9 @@ import { Reference, referencedId } from '../state/reference.js'
 
 type Decoder = (raw: unknown) => unknown
 
+/** Decodes column `c` of a row. */
+type ColumnDecoder = (c: number, raw: unknown) => unknown
+
 /**
  * @internal Turns positional rows into instances without running user constructors. A row whose
  * instance is already in memory updates that instance (except columns with pending changes) and
@@ -14,6 +17,7 @@ type Decoder = (raw: unknown) => unknown
 export class Hydrator {
   readonly #blankConstructors = new Map<EntityMetadata, new () => Stateful>()
   readonly #decoders = new Map<EntityMetadata, Decoder[]>()
+  readonly #plainDecoders = new Map<EntityMetadata, ColumnDecoder>()
 
   constructor(
     readonly dialect: Dialect,
@@ -27,18 +31,21 @@ export class Hydrator {
     const width = decoders.length
     const slotCount = meta.slotCount
     const decodeId = decoders[0] as Decoder
+    // One row, or no foreign key: nothing to remember between rows.
+    const decode = rows.length > 1 && meta.relations.some((relation) => relation.kind === 'toOne') ? this.#memoizing(meta, decoders) : this.#plainFor(meta, decoders)
     const instances = new Array<T>(rows.length)
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as RawRow
       const id = decodeId(row[0])
       const existing = this.identityMap.get(meta, id) as Stateful | undefined
       if (existing) {
-        this.#refresh(existing[STATE], row, decoders)
+        this.#refresh(existing[STATE], row, decode)
         instances[r] = existing as T
         continue
       }
       const values = new Array<unknown>(slotCount)
-      for (let c = 0; c < width; c++) values[c] = (decoders[c] as Decoder)(row[c])
+      values[0] = id
+      for (let c = 1; c < width; c++) values[c] = decode(c, row[c])
       for (let c = width; c < slotCount; c++) values[c] = undefined
       const instance = new Blank()
       instance[STATE] = new EntityState(meta, this.epoch, values, MANAGED)
@@ -48,12 +55,44 @@ export class Hydrator {
     return instances
   }
 
+  /**
+   * Column `c`'s decoder, remembering for the length of one hydrate call the instance each foreign key
+   * column resolved to last: rows that point at the same target (a user's stories all point at the
+   * user) then skip the identity-map lookup. Only instances are remembered; an id not in memory is
+   * looked up again, since an earlier row of the same call may have put it there (a self-reference).
+   */
+  #memoizing(meta: EntityMetadata, decoders: readonly Decoder[]): ColumnDecoder {
+    const { relationAtSlot } = meta
+    const lastRaw = new Array<unknown>(decoders.length)
+    const lastInstance = new Array<unknown>(decoders.length)
+    return (c, raw) => {
+      if (relationAtSlot[c] === undefined) return (decoders[c] as Decoder)(raw)
+      if (raw === lastRaw[c] && raw !== undefined) return lastInstance[c]
+      const value = (decoders[c] as Decoder)(raw)
+      if (value !== undefined && !(value instanceof Reference)) {
+        lastRaw[c] = raw
+        lastInstance[c] = value
+      }
+      return value
+    }
+  }
+
+  /** Column `c`'s decoder, without memory (one per class). */
+  #plainFor(meta: EntityMetadata, decoders: readonly Decoder[]): ColumnDecoder {
+    let plain = this.#plainDecoders.get(meta)
+    if (!plain) {
+      plain = (c, raw) => (decoders[c] as Decoder)(raw)
+      this.#plainDecoders.set(meta, plain)
+    }
+    return plain
+  }
+
   /** Takes the database's values for every column that has no pending change in memory. */
-  #refresh(state: EntityState, row: RawRow, decoders: readonly Decoder[]): void {
-    const { relationAtSlot } = state.meta
-    for (let c = 1; c < decoders.length; c++) {
+  #refresh(state: EntityState, row: RawRow, decode: ColumnDecoder): void {
+    const { relationAtSlot, columns } = state.meta
+    for (let c = 1; c < columns.length; c++) {
       if (state.dirty?.has(c)) continue
-      const value = (decoders[c] as Decoder)(row[c])
+      const value = decode(c, row[c])
       // A loaded to-one target stays loaded while the row still points at it.
       if (relationAtSlot[c] && referencedId(value) === referencedId(state.values[c])) continue
       state.values[c] = value

@@ -102,6 +102,30 @@ describeEachDialect('find', (db) => {
     ])
   })
 
+  it('matches each call with its own values when the same where keys come again, in any order', async () => {
+    await db.boot([Account])
+    const { ann, bob } = await seed()
+    expect(await Account.find({ where: { name: 'Ann', age: 30 } })).toEqual([ann])
+    expect(await Account.find({ where: { name: 'Bob', age: 17 } })).toEqual([bob])
+    expect(await Account.find({ where: { age: 17, name: 'Bob' } })).toEqual([bob])
+    expect(await Account.find({ where: { age: 30, name: 'Bob' } })).toEqual([])
+    expect(await Account.find({ where: { name: 'Ann' }, limit: 0 })).toEqual([])
+    expect(await Account.find({ where: { name: 'Ann' } })).toEqual([ann])
+  })
+
+  it('refuses a value of the wrong type for where keys it matched before, before flushing', async () => {
+    await db.boot([Account])
+    await seed()
+    expect(names(await Account.find({ where: { age: 30 } }))).toEqual(['Ann'])
+    const fay = new Account('Fay', 20, undefined, 1, true)
+    const failure = Account.find(untyped({ where: { age: 'thirty' } }))
+    await expect(failure).rejects.toBeInstanceOf(ValidationError)
+    await expect(failure).rejects.toThrow(/Account\.age/)
+    await expect(failure).rejects.toThrow(/"thirty"/)
+    // Refused before the flush that find() starts with: the new account is still unsaved.
+    expect(fay.id).toBeUndefined()
+  })
+
   it('matches NULL with a null where value', async () => {
     await db.boot([Account])
     await seed()

@@ -159,6 +159,25 @@ describeEachDialect('getDependents() and getReferencers()', (db) => {
     expect(await rawCount('SELECT COUNT(*) AS n FROM story WHERE created_by_id = ?', [bob.id])).toBe(2)
   })
 
+  it('inside a transaction, lists the dependents it wrote and has not committed yet', async () => {
+    await db.boot(MODEL)
+    const { cid } = await seed()
+    const seen = await ORM.transaction(async () => {
+      const story = new Story('draft', cid)
+      const review = new Review(cid, cid, story)
+      const dependents = await cid.getDependents()
+      expect(dependents).toEqual({ Story: [[story], ['createdBy']], Review: [[review], ['createdBy', 'approvedBy']] })
+      return Object.keys(dependents)
+    })
+    expect(seen).toEqual(['Story', 'Review'])
+  })
+
+  it('lists the classes in the same order every time, whichever query answers first', async () => {
+    await db.boot(MODEL)
+    const { ann } = await seed()
+    for (let i = 0; i < 5; i++) expect(Object.keys(await ann.getDependents())).toEqual(['Story', 'Review'])
+  })
+
   it('getReferencers includes optional relations as well as required ones', async () => {
     await db.boot(MODEL)
     const { ann, s1, s2, s3, r1, r2 } = await seed()

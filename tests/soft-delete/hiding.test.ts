@@ -570,6 +570,16 @@ describeEachDialect('soft delete: hiding', (db) => {
     expect(await Story.find({ where: { title: ['beta', 'gamma'] }, onlyDeleted: true })).toEqual([beta])
   })
 
+  it("applies each call's withDeleted or onlyDeleted to the same where of plain values", async () => {
+    await db.boot(CLASSES)
+    const { ann, alpha, beta } = await seed()
+    await beta.softDelete()
+    expect(await Story.find({ where: { createdBy: ann.id } })).toEqual([alpha])
+    expect(await Story.find({ where: { createdBy: ann.id }, withDeleted: true })).toEqual([alpha, beta])
+    expect(await Story.find({ where: { createdBy: ann.id }, onlyDeleted: true })).toEqual([beta])
+    expect(await Story.find({ where: { createdBy: ann.id } })).toEqual([alpha])
+  })
+
   it('hides soft-deleted rows from findOne unless asked', async () => {
     await db.boot(CLASSES)
     const { alpha, beta } = await seed()
