@@ -38,6 +38,12 @@ class TaskUuid extends Entity {
   @Column() done: boolean = false
 }
 
+// A table another tool created with its own spelling of timestamps (the shared benchmark's schema does this).
+@Table({ name: 'event' })
+class Event extends Entity {
+  @Column() at: Date
+}
+
 async function seed(db: DialectContext, note: string | undefined): Promise<void> {
   await db.boot([Task])
   Object.assign(new Task(), { priority: 1, note })
@@ -95,6 +101,25 @@ describeEachDialect('drift at boot', (db) => {
     expect(warnings).toContainEqual(expect.stringMatching(/Task\.priority \(column "task"."priority"\) is (REAL|DOUBLE PRECISION) in the database where veil-orm creates INTEGER/))
     const task = await Task.findOne({ where: { priority: 2 } })
     expect(task?.priority).toBe(2)
+  })
+
+  it('boots over date columns another tool declared DATETIME (SQLite) or TIMESTAMP (PostgreSQL), with a warning', async () => {
+    await db.boot([])
+    const other = await db.openSecondConnection()
+    const [id, stamp] = db.isPostgres ? ['SERIAL PRIMARY KEY', 'TIMESTAMP'] : ['INTEGER PRIMARY KEY AUTOINCREMENT', 'DATETIME']
+    await other.run(`CREATE TABLE event (id ${id}, created_at ${stamp} NOT NULL, updated_at ${stamp} NOT NULL, at ${stamp} NOT NULL)`)
+    await other.close()
+    await ORM.close()
+    const warnings: string[] = []
+    await ORM.boot([Event], { ...db.connectionOptions(), skipTableCreation: true, logger: { warn: (message) => warnings.push(message) } })
+    expect(warnings).toContainEqual(expect.stringMatching(/Event\.at \(column "event"."at"\) is (DATETIME|TIMESTAMP WITHOUT TIME ZONE) in the database/))
+    const at = new Date('2026-11-30T12:00:00.000Z')
+    const event = Object.assign(new Event(), { at })
+    await ORM.flush()
+    await ORM.close()
+    await ORM.boot([Event], { ...db.connectionOptions(), skipTableCreation: true, logger: { warn: () => {} } })
+    const [loaded] = await Event.find({ where: { id: event.id } })
+    expect(loaded?.at.getTime()).toBe(at.getTime())
   })
 
   it('warns about an optional property over a NOT NULL column', async () => {

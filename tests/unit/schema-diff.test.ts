@@ -175,6 +175,12 @@ describe('typeFit and the shape of veil-orm tables', () => {
     expect(typeFit('postgres', 'text', 'character varying(40)', 'text')).toBe('wider')
     expect(typeFit('postgres', 'integer', 'bigint', 'integer')).toBe('incompatible')
     expect(typeFit('postgres', 'timestamp with time zone', 'text', 'date')).toBe('incompatible')
+    // SQLite judges other tools' type names by affinity
+    expect(typeFit('sqlite', 'integer', 'datetime', 'date')).toBe('wider')
+    expect(typeFit('sqlite', 'integer', 'timestamp', 'date')).toBe('wider')
+    expect(typeFit('sqlite', 'integer', 'text', 'date')).toBe('incompatible')
+    expect(typeFit('sqlite', 'text', 'varchar(20)', 'text')).toBe('wider')
+    expect(typeFit('sqlite', 'integer', 'real', 'bigint')).toBe('incompatible')
   })
 
   it('recognizes entity tables by id, created_at and updated_at, junctions by two key columns named after the owner', () => {
