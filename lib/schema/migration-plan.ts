@@ -50,7 +50,7 @@ function downOf(difference: SchemaDifference, created: ReadonlySet<string>, regi
 
 /**
  * The order a file applies them in: created tables, then added columns, then the changes that rebuild a
- * SQLite table (each built from the table as the ones before it leave it: see `changedTable` in
+ * SQLite table (foreign keys, types, NOT NULL, dropped columns; each built from the table as the ones before it leave it: see `changedTable` in
  * schema-diff.ts), then indexes and junctions (after the rebuilds, which recreate only the indexes the
  * table had), then dropped tables. The listing order of the diff holds within each group.
  */
@@ -58,7 +58,7 @@ function inFileOrder(differences: readonly SchemaDifference[]): SchemaDifference
   const rank = (d: SchemaDifference): number => {
     if (d.kind === 'createTable') return 0
     if (d.kind === 'addColumn') return 1
-    if (d.kind === 'addForeignKey' || d.kind === 'alterColumnType' || d.kind === 'alterColumnNullability' || d.kind === 'dropColumn') return 2
+    if (['addForeignKey', 'alterColumnType', 'alterForeignKey', 'alterColumnNullability', 'dropColumn'].includes(d.kind)) return 2
     return d.kind === 'dropJunction' || d.kind === 'dropTable' ? 4 : 3
   }
   return [...differences].sort((a, b) => rank(a) - rank(b))

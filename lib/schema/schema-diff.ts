@@ -14,6 +14,7 @@ export type SchemaDifferenceKind =
   | 'createIndex'
   | 'createUniqueIndex'
   | 'alterColumnType'
+  | 'alterForeignKey'
   | 'alterColumnNullability'
   | 'alterColumnUnique'
   | 'dropColumn'
@@ -47,6 +48,7 @@ const ORDER: readonly SchemaDifferenceKind[] = [
   'createIndex',
   'createUniqueIndex',
   'alterColumnType',
+  'alterForeignKey',
   'alterColumnNullability',
   'alterColumnUnique',
   'dropColumn',
@@ -113,8 +115,10 @@ function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: 
       if (column.role !== 'id' && found.nullable !== column.nullable) {
         add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', changed(column), dialect), false)
       }
-      if (column.role === 'relation' && !table.foreignKeys.some((key) => key.column === column.name)) {
-        add('addForeignKey', meta.tableName, column.name, dialect.scriptOf(dialect.addForeignKeySql(meta, column, changed())), false)
+      if (column.role === 'relation') {
+        const key = table.foreignKeys.find((candidate) => candidate.column === column.name)
+        const kind = !key ? 'addForeignKey' : foreignKeyTarget(meta, column) !== `${key.refTable}.${key.refColumn}` ? 'alterForeignKey' : undefined
+        if (kind) add(kind, meta.tableName, column.name, dialect.scriptOf(dialect.addForeignKeySql(meta, column, changed())), false)
       }
     }
     indexes(meta, column, indexNames, dialect, add)
@@ -147,6 +151,12 @@ function changedTable(meta: EntityMetadata, table: DbTable, dialect: Dialect): (
     })
     return { ...table, columns }
   }
+}
+
+/** @internal The table and column a relation column's foreign key must reference, as `table.column`. */
+export function foreignKeyTarget(meta: EntityMetadata, column: ColumnMetadata): string | undefined {
+  const target = meta.relationAtSlot[column.index]?.target
+  return target ? `${target.tableName}.${target.idColumn.name}` : undefined
 }
 
 function alter(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable, dialect: Dialect): string[] {
