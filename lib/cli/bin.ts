@@ -8,7 +8,8 @@ const io = {
   out: (text: string): void => void process.stdout.write(`${text}\n`),
   err: (text: string): void => void process.stderr.write(`${text}\n`),
 }
-// exitCode, not exit(): stdout (a pipe, for --json) is written out before the process ends.
 void runCli(process.argv.slice(2), io).then((code) => {
-  process.exitCode = code
+  // Exit once both streams are written out (a pipe may be asynchronous), rather than wait for the event
+  // loop to empty: a pg.Pool or SQLite Database that the config opened itself stays open after ORM.close().
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
 })

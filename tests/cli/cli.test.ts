@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DATABASE_URL, describeEachDialect, type DialectContext } from '../support/dialects.js'
@@ -159,6 +160,20 @@ describeEachDialect(
     })
   },
   ['sqlite-file', 'postgres'],
+)
+
+describeEachDialect(
+  'npx veil-orm with a pool the config opened itself',
+  (db) => {
+    it('exits when done, though ORM.close() leaves the pool open (it would keep the process alive)', async () => {
+      const text = `import pg from 'pg'\nimport { Task } from './model.js'\nconst pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, idleTimeoutMillis: 0 })\nexport default { entities: [Task], boot: { postgres: pool } }\n`
+      const dir = project({ 'veil.config.mjs': text, 'model.js': taskV1 })
+      symlinkSync(fileURLToPath(new URL('../../node_modules/pg', import.meta.url)), join(dir, 'node_modules/pg'), 'dir')
+      const { env } = await database(db, dir)
+      expect(await cli(dir, ['schema:diff', '--json'], env)).toMatchObject({ code: 3, stdout: expect.stringContaining('"createTable"') })
+    })
+  },
+  ['postgres'],
 )
 
 describe('npx veil-orm: usage and config problems', () => {
