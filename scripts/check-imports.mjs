@@ -16,6 +16,8 @@ import ts from 'typescript'
  * may import it. A nested folder counts as its top folder (`dialect/sqlite` is `dialect`).
  */
 export const LAYERS = [
+  // The `veil-orm` command (npx veil-orm): loads a config module and drives the ORM facade.
+  'cli',
   // Boot, the ORM facade and the sql log: composes everything below.
   'orm',
   // The public Entity base class, SoftDel, accessors and find options.

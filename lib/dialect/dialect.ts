@@ -36,7 +36,7 @@ export interface Dialect {
   createIndexSql(table: string, indexName: string, column: string): string
   /** The type the database reports for the column (lower case), as CREATE TABLE declares it. */
   dbTypeOf(meta: EntityMetadata, column: ColumnMetadata): string
-  /** The foreign key of a to-one relation's column on an existing table. */
+  /** The class's foreign key for a to-one relation's column on an existing table, replacing the one it has (to another table). */
   addForeignKeySql(meta: EntityMetadata, column: ColumnMetadata, table: DbTable): TableChange
   /** Gives an existing column the class's type, or the class's nullability. */
   alterColumnSql(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable): TableChange

@@ -27,6 +27,8 @@ export interface DbForeignKey {
   readonly refColumn: string
   /** PostgreSQL: the constraint's name. */
   readonly name?: string
+  /** SQLite: the ON DELETE action (`RESTRICT`, `SET NULL`...), to keep it through a table rebuild. */
+  readonly onDelete?: string
 }
 
 /** @internal One table as the database reports it. */

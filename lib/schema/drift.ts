@@ -3,6 +3,7 @@ import type { DbSchema } from '../dialect/schema-introspection.js'
 import { BootError } from '../errors/boot-error.js'
 import type { ColumnMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
+import { foreignKeyTarget } from './schema-diff.js'
 import { typeFit } from './type-fit.js'
 
 /**
@@ -38,6 +39,15 @@ export async function checkDrift(registry: MetadataRegistry, schema: DbSchema, d
           `${where} is a required ${describe(column)} property, but its nullable column holds NULLs. ` +
             `Give those rows a value (UPDATE "${meta.tableName}" SET "${column.name}" = ... WHERE "${column.name}" IS NULL), or declare it ` +
             `@Column({ nullable: true }); then make the column NOT NULL: ${fix.join('; ')}.`,
+        )
+      }
+      const key = table.foreignKeys.find((candidate) => candidate.column === column.name)
+      const target = foreignKeyTarget(meta, column)
+      if (key && target && target !== `${key.refTable}.${key.refColumn}`) {
+        // A warning, not a BootError: the fix (ORM.schemaDiff(), a migration) needs a booted ORM.
+        warnings.push(
+          `veil-orm: ${where} references "${target.split('.')[0]}" in the class, but its foreign key in the database references ` +
+            `"${key.refTable}"."${key.refColumn}": the database accepts only ids of "${key.refTable}". Review ORM.schemaDiff() (alterForeignKey) and apply it with a migration.`,
         )
       }
       if (column.nullable && !found.nullable) {

@@ -11,8 +11,7 @@ import type { SchemaDifference } from './schema-diff.js'
  */
 export function migrationParts(differences: readonly SchemaDifference[], registry: MetadataRegistry, dialect: Dialect): MigrationPart[] {
   const created = new Set(differences.filter((d) => d.kind === 'createTable').map((d) => d.table))
-  const addedColumns = new Set(differences.filter((d) => d.kind === 'addColumn').map((d) => `${d.table}.${d.column}`))
-  return inFileOrder(referencedFirst(differences, registry), addedColumns).map((difference): MigrationPart => {
+  return inFileOrder(referencedFirst(differences, registry)).map((difference): MigrationPart => {
     const required = difference.kind === 'alterColumnNullability' && !registry.forTableColumn(difference.table, difference.column ?? '')?.[1].nullable
     return {
       title: `${difference.kind} ${difference.table}${difference.column ? `.${difference.column}` : ''}`,
@@ -50,18 +49,17 @@ function downOf(difference: SchemaDifference, created: ReadonlySet<string>, regi
 }
 
 /**
- * The order a file applies them in. A SQLite table rebuild (a changed, dropped or keyed existing column) is
- * built from the table as it was listed, so it runs before the columns and indexes the file adds to the
- * table; the NOT NULL change of an added column runs after its ADD COLUMN (its rebuild knows the column).
+ * The order a file applies them in: created tables, then added columns, then the changes that rebuild a
+ * SQLite table (foreign keys, types, NOT NULL, dropped columns; each built from the table as the ones before it leave it: see `changedTable` in
+ * schema-diff.ts), then indexes and junctions (after the rebuilds, which recreate only the indexes the
+ * table had), then dropped tables. The listing order of the diff holds within each group.
  */
-function inFileOrder(differences: readonly SchemaDifference[], addedColumns: ReadonlySet<string>): SchemaDifference[] {
+function inFileOrder(differences: readonly SchemaDifference[]): SchemaDifference[] {
   const rank = (d: SchemaDifference): number => {
     if (d.kind === 'createTable') return 0
-    if (d.kind === 'addColumn') return 2
-    if (d.kind === 'alterColumnNullability' && addedColumns.has(`${d.table}.${d.column}`)) return 3
-    if (d.kind === 'addForeignKey') return addedColumns.has(`${d.table}.${d.column}`) ? 3 : 1
-    if (d.kind === 'alterColumnType' || d.kind === 'alterColumnNullability' || d.kind === 'dropColumn') return 1
-    return d.kind === 'dropJunction' || d.kind === 'dropTable' ? 5 : 4
+    if (d.kind === 'addColumn') return 1
+    if (['addForeignKey', 'alterColumnType', 'alterForeignKey', 'alterColumnNullability', 'dropColumn'].includes(d.kind)) return 2
+    return d.kind === 'dropJunction' || d.kind === 'dropTable' ? 4 : 3
   }
   return [...differences].sort((a, b) => rank(a) - rank(b))
 }

@@ -14,6 +14,7 @@ export type SchemaDifferenceKind =
   | 'createIndex'
   | 'createUniqueIndex'
   | 'alterColumnType'
+  | 'alterForeignKey'
   | 'alterColumnNullability'
   | 'alterColumnUnique'
   | 'dropColumn'
@@ -47,6 +48,7 @@ const ORDER: readonly SchemaDifferenceKind[] = [
   'createIndex',
   'createUniqueIndex',
   'alterColumnType',
+  'alterForeignKey',
   'alterColumnNullability',
   'alterColumnUnique',
   'dropColumn',
@@ -101,21 +103,22 @@ function indexes(meta: EntityMetadata, column: ColumnMetadata, existing: Readonl
 function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: Add): void {
   const columns = new Map(table.columns.map((column) => [column.name, column]))
   const indexNames = new Set(table.indexes.map((index) => index.name))
+  const changed = changedTable(meta, table, dialect)
   for (const column of meta.columns) {
     const found = columns.get(column.name)
     if (!found) {
       // Added nullable, as boot adds it (existing rows have no value); a required column then needs NOT NULL.
       add('addColumn', meta.tableName, column.name, [dialect.addColumnSql(meta, column)], true)
-      // The NOT NULL change runs after the ADD COLUMN: a SQLite rebuild must copy the added column too.
-      const added = { ...table, columns: [...table.columns, { name: column.name, type: dialect.dbTypeOf(meta, column), nullable: true, primaryKey: false }] }
-      if (!column.nullable) add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', added, dialect), false)
+      if (!column.nullable) add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', changed(column), dialect), false)
     } else {
-      if (found.type !== dialect.dbTypeOf(meta, column)) add('alterColumnType', meta.tableName, column.name, alter(meta, column, 'type', table, dialect), false)
+      if (found.type !== dialect.dbTypeOf(meta, column)) add('alterColumnType', meta.tableName, column.name, alter(meta, column, 'type', changed(), dialect), false)
       if (column.role !== 'id' && found.nullable !== column.nullable) {
-        add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', table, dialect), false)
+        add('alterColumnNullability', meta.tableName, column.name, alter(meta, column, 'nullability', changed(column), dialect), false)
       }
-      if (column.role === 'relation' && !table.foreignKeys.some((key) => key.column === column.name)) {
-        add('addForeignKey', meta.tableName, column.name, dialect.scriptOf(dialect.addForeignKeySql(meta, column, table)), false)
+      if (column.role === 'relation') {
+        const key = table.foreignKeys.find((candidate) => candidate.column === column.name)
+        const kind = !key ? 'addForeignKey' : foreignKeyTarget(meta, column) !== `${key.refTable}.${key.refColumn}` ? 'alterForeignKey' : undefined
+        if (kind) add(kind, meta.tableName, column.name, dialect.scriptOf(dialect.addForeignKeySql(meta, column, changed())), false)
       }
     }
     indexes(meta, column, indexNames, dialect, add)
@@ -123,9 +126,37 @@ function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: 
   }
   for (const column of table.columns) {
     if (!meta.columns.some((mapped) => mapped.name === column.name)) {
-      add('dropColumn', meta.tableName, column.name, dialect.scriptOf(dialect.dropColumnsSql(meta, table, [column.name])), false)
+      add('dropColumn', meta.tableName, column.name, dialect.scriptOf(dialect.dropColumnsSql(meta, changed(null), [column.name])), false)
     }
   }
+}
+
+/**
+ * The table as each SQLite rebuild of a migration finds it, for rebuilds built from the table as listed
+ * would undo each other. A migration runs a table's ADD COLUMNs first, then its rebuilds (type and foreign
+ * key changes, then NOT NULL changes in property order, then dropped columns), so the table a rebuild
+ * starts from has every added column (nullable) and the class's nullability for the columns whose NOT
+ * NULL change ran before it: `changed()` before any, `changed(column)` before that column's, `changed(null)` after all.
+ */
+function changedTable(meta: EntityMetadata, table: DbTable, dialect: Dialect): (before?: ColumnMetadata | null) => DbTable {
+  const existing = new Set(table.columns.map((column) => column.name))
+  const added = meta.columns
+    .filter((column) => !existing.has(column.name))
+    .map((column) => ({ name: column.name, type: dialect.dbTypeOf(meta, column), nullable: true, primaryKey: false }))
+  return (before) => {
+    const done = before === undefined ? [] : before === null ? meta.columns : meta.columns.slice(0, meta.columns.indexOf(before))
+    const columns = [...table.columns, ...added].map((column) => {
+      const mapped = done.find((candidate) => candidate.name === column.name && candidate.role !== 'id')
+      return mapped ? { ...column, nullable: mapped.nullable } : column
+    })
+    return { ...table, columns }
+  }
+}
+
+/** @internal The table and column a relation column's foreign key must reference, as `table.column`. */
+export function foreignKeyTarget(meta: EntityMetadata, column: ColumnMetadata): string | undefined {
+  const target = meta.relationAtSlot[column.index]?.target
+  return target ? `${target.tableName}.${target.idColumn.name}` : undefined
 }
 
 function alter(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable, dialect: Dialect): string[] {

@@ -2,7 +2,8 @@
 // would publish it, installs the tarball into fresh projects in a temporary folder outside the
 // repository (so nothing resolves to its node_modules), and in each one compiles and runs a program
 // that boots on SQLite, inserts, finds with relations, soft-deletes and restores, and prints a known
-// line:
+// line (and, in js-esm and ts-cjs, runs the installed `npx veil-orm --help` and `schema:diff` with an
+// ES module and a CommonJS config module):
 //   ts-esm   TypeScript, strict, ES modules, tsc (no skipLibCheck: the published types must be complete)
 //   ts-cjs   TypeScript, strict, "module": "commonjs" (as NestJS generates), tsc
 //   js-esm   plain JavaScript, ES modules, no compiler
@@ -12,7 +13,7 @@
 // before) holds a built better-sqlite3, that exact version is installed without its build script and
 // given a copy of the built binary; set PACKAGE_TEST_BUILD_SQLITE=1 to build it from scratch instead.
 // Set KEEP_PACKAGE_TEST=1 to keep the temporary folder.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -37,13 +38,32 @@ function run(command, args, cwd, capture = false) {
   return capture ? output : ''
 }
 
+/**
+ * Runs the installed `npx veil-orm`: --help exits 0 with the usage, and schema:diff --json on an empty
+ * database exits 3 (differences) listing the config's table. Returns what went wrong.
+ */
+function checkCli(project, cwd) {
+  const npx = (...args) => {
+    console.log(`[package] (${project}) npx veil-orm ${args.join(' ')}`)
+    return spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'veil-orm', ...args], { cwd, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } })
+  }
+  const problems = []
+  const help = npx('--help')
+  if (help.status !== 0 || !help.stdout.startsWith('Usage: npx veil-orm')) problems.push(`${project}: npx veil-orm --help exited ${help.status}: ${help.stdout}${help.stderr}`)
+  const diff = npx('schema:diff', '--json')
+  const tables = diff.status === 3 ? JSON.parse(diff.stdout).map((difference) => `${difference.kind} ${difference.table}`) : []
+  if (tables.join() !== 'createTable note') problems.push(`${project}: npx veil-orm schema:diff exited ${diff.status}: ${diff.stdout}${diff.stderr}`)
+  else console.log(`[package] ${project}: npx veil-orm schema:diff exited 3 with ${tables.join()}`)
+  return problems
+}
+
 const root = mkdtempSync(join(tmpdir(), 'veil-orm-package-'))
 try {
   // 1. Pack: `prepare` builds dist/ first, exactly as for a git URL install.
   const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', root], repo, true))
   const tarball = packed[0].filename
   const shipped = new Set(packed[0].files.map((file) => file.path))
-  for (const required of ['LICENSE', 'README.md', 'ORM.md', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'lib/index.ts']) {
+  for (const required of ['LICENSE', 'README.md', 'ORM.md', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/esm/cli/bin.js', 'lib/index.ts']) {
     if (!shipped.has(required)) throw new Error(`The tarball lacks ${required}.`)
   }
   console.log(`[package] ${tarball}: ${shipped.size} files`)
@@ -99,6 +119,7 @@ try {
     const printed = run(process.execPath, [entry[project]], cwd, true).trim()
     console.log(`[package] ${project}: ${printed}`)
     if (printed !== EXPECTED) failures.push(`${project} printed "${printed}", expected "${EXPECTED}"`)
+    if (existsSync(join(cwd, 'veil.config.mjs')) || existsSync(join(cwd, 'veil.config.cjs'))) failures.push(...checkCli(project, cwd))
   }
   if (failures.length > 0) throw new Error(`Packaging test failed:\n  ${failures.join('\n  ')}`)
   console.log(`[package] all ${projects.length} consumer projects passed in ${Math.round((Date.now() - started) / 1000)}s`)

@@ -115,8 +115,11 @@ export class PostgresDialect extends BaseDialect implements Dialect {
     return FORMAT_TYPE[column.type]
   }
 
-  addForeignKeySql(meta: EntityMetadata, column: ColumnMetadata): TableChange {
-    return { statements: [this.#foreignKeySql(meta, column)], rebuild: false }
+  addForeignKeySql(meta: EntityMetadata, column: ColumnMetadata, table: DbTable): TableChange {
+    // A key the column has (to another table, or to the right one under other rules) goes first.
+    const existing = table.foreignKeys.filter((key) => key.column === column.name && key.name !== undefined)
+    const drops = existing.map((key) => `ALTER TABLE ${this.quote(meta.tableName)} DROP CONSTRAINT ${this.quote(key.name as string)}`)
+    return { statements: [...drops, this.#foreignKeySql(meta, column)], rebuild: false }
   }
 
   alterColumnSql(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability'): TableChange {

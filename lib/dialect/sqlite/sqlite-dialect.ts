@@ -106,11 +106,11 @@ export class SqliteDialect extends BaseDialect implements Dialect {
 
   addForeignKeySql(meta: EntityMetadata, _column: ColumnMetadata, table: DbTable): TableChange {
     // SQLite cannot add a constraint to a table: the table is rebuilt with the class's definition.
-    return this.#rebuild(meta, table, [], true)
+    return this.#rebuild(meta, table, [], [])
   }
 
-  alterColumnSql(meta: EntityMetadata, _column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable): TableChange {
-    return this.#rebuild(meta, table, [], change === 'type')
+  alterColumnSql(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'nullability', table: DbTable): TableChange {
+    return this.#rebuild(meta, table, [], change === 'nullability' ? [column.name] : [])
   }
 
   dropColumnsSql(meta: EntityMetadata, table: DbTable, columns: readonly string[]): TableChange {
@@ -121,7 +121,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
         !table.foreignKeys.some((key) => key.column === name) &&
         !table.columns.find((column) => column.name === name)?.primaryKey,
     )
-    if (!plain) return this.#rebuild(meta, table, columns, true)
+    if (!plain) return this.#rebuild(meta, table, columns, [])
     return { statements: columns.map((name) => `ALTER TABLE ${this.quote(table.name)} DROP COLUMN ${this.quote(name)}`), rebuild: false }
   }
 
@@ -129,9 +129,9 @@ export class SqliteDialect extends BaseDialect implements Dialect {
     return change.rebuild ? wrapRebuild(change.statements) : [...change.statements]
   }
 
-  #rebuild(meta: EntityMetadata, table: DbTable, drop: readonly string[], keepNullability: boolean): TableChange {
+  #rebuild(meta: EntityMetadata, table: DbTable, drop: readonly string[], nullabilityFromClass: readonly string[]): TableChange {
     const definition = (m: EntityMetadata, column: ColumnMetadata, notNull: boolean): string => this.#columnSql(m, column, notNull)
-    const statements = rebuildTableSql(meta, table, { drop: new Set(drop), keepNullability }, definition)
+    const statements = rebuildTableSql(meta, table, { drop: new Set(drop), nullabilityFromClass: new Set(nullabilityFromClass) }, definition)
     return { statements, rebuild: true, check: `SELECT * FROM pragma_foreign_key_check('${table.name.replace(/'/g, "''")}')` }
   }
 

@@ -3,7 +3,7 @@ import type { DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable } from '../sche
 
 interface ColumnRow { name: string; type: string; notnull: number; pk: number }
 interface IndexRow { name: string; unique: number; origin: string; partial: number }
-interface ForeignKeyRow { table: string; from: string; to: string | null; id: number }
+interface ForeignKeyRow { table: string; from: string; to: string | null; id: number; on_delete: string }
 
 /** @internal Reads every table of a SQLite database: columns, indexes, foreign keys. */
 export function introspectSqlite(db: SqliteDatabase): DbSchema {
@@ -50,7 +50,7 @@ function indexesOf(db: SqliteDatabase, table: string): DbIndex[] {
 }
 
 function foreignKeysOf(db: SqliteDatabase, table: string): DbForeignKey[] {
-  const rows = db.prepare('SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?)').all(table) as ForeignKeyRow[]
+  const rows = db.prepare('SELECT id, "table", "from", "to", on_delete FROM pragma_foreign_key_list(?)').all(table) as ForeignKeyRow[]
   // A reference without a column names the parent's primary key; veil-orm's always name "id".
-  return rows.map((row) => ({ column: row.from, refTable: row.table, refColumn: row.to ?? 'id' }))
+  return rows.map((row) => ({ column: row.from, refTable: row.table, refColumn: row.to ?? 'id', ...(row.on_delete === 'NO ACTION' ? {} : { onDelete: row.on_delete }) }))
 }

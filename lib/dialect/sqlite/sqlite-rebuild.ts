@@ -3,10 +3,13 @@ import type { DbTable } from '../schema-introspection.js'
 
 /** @internal What a rebuild keeps: which columns go, and whose nullability the mapped columns get. */
 export interface RebuildPlan {
-  /** Unmapped columns to leave out; every other unmapped column is kept with its type and NOT NULL. */
+  /** Unmapped columns to leave out; every other unmapped column is kept with its type, NOT NULL and foreign key. */
   readonly drop: ReadonlySet<string>
-  /** true: mapped columns keep the database's nullability; false: they get the class's. */
-  readonly keepNullability: boolean
+  /**
+   * The mapped columns that get the class's nullability; the others keep the database's, so that one
+   * change of a migration never makes another column NOT NULL before that column's own change (and its UPDATE) ran.
+   */
+  readonly nullabilityFromClass: ReadonlySet<string>
 }
 
 /** The spelling of one column, as SqliteDialect writes it for CREATE TABLE. */
@@ -19,6 +22,8 @@ const STRICT_TYPES = new Set(['int', 'integer', 'real', 'text', 'blob', 'any'])
  * "Making Other Kinds Of Table Schema Changes"): create the new table under a temporary name, copy the rows,
  * drop the old table, rename the new one, recreate the indexes, keep the AUTOINCREMENT counter. The caller
  * runs them with foreign keys OFF (PRAGMA foreign_keys cannot change inside a transaction), then checks the keys.
+ * Only the columns the table has are defined: a migration adds the missing ones after its rebuilds
+ * (ALTER TABLE ADD COLUMN), so several rebuilds and additions of one table can follow each other in one file.
  */
 export function rebuildTableSql(meta: EntityMetadata, table: DbTable, plan: RebuildPlan, definition: ColumnDefinition): string[] {
   const q = (name: string): string => `"${name.replace(/"/g, '""')}"`
@@ -29,15 +34,19 @@ export function rebuildTableSql(meta: EntityMetadata, table: DbTable, plan: Rebu
   const copied: string[] = []
   for (const column of meta.columns) {
     const found = existing.get(column.name)
-    const nullable = plan.keepNullability ? (found?.nullable ?? true) : column.nullable
+    if (!found) continue
+    const nullable = plan.nullabilityFromClass.has(column.name) ? column.nullable : found.nullable
     definitions.push(definition(meta, column, !nullable))
-    if (found) copied.push(q(column.name))
+    copied.push(q(column.name))
   }
   const mapped = new Set(meta.columns.map((column) => column.name))
   for (const column of table.columns) {
     if (mapped.has(column.name) || plan.drop.has(column.name)) continue
     const type = STRICT_TYPES.has(column.type) ? column.type.toUpperCase() : 'ANY'
-    definitions.push(`${q(column.name)} ${type}${column.nullable ? '' : ' NOT NULL'}`)
+    // An unmapped column keeps its foreign key (an old relation's column, not dropped yet).
+    const key = table.foreignKeys.find((candidate) => candidate.column === column.name)
+    const references = key ? ` REFERENCES ${q(key.refTable)} (${q(key.refColumn)})${key.onDelete ? ` ON DELETE ${key.onDelete}` : ''}` : ''
+    definitions.push(`${q(column.name)} ${type}${column.nullable ? '' : ' NOT NULL'}${references}`)
     copied.push(q(column.name))
   }
   const statements = [
