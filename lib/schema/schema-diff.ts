@@ -3,6 +3,7 @@ import type { DbSchema, DbTable } from '../dialect/schema-introspection.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import { uniqueAmong } from '../soft-delete/visibility.js'
+import { hasLookupIndex, uniqueIndexOf } from './index-match.js'
 import { dropOrder, unmappedTables, unusedKind } from './veil-tables.js'
 
 /** What a difference between the booted classes and the database is about. */
@@ -88,21 +89,21 @@ function createTable(meta: EntityMetadata, dialect: Dialect, add: Add): void {
     const statement = foreignKeys[i]
     if (statement) add('addForeignKey', meta.tableName, relation.column?.name, [statement], true)
   })
-  for (const column of meta.columns) indexes(meta, column, new Set(), dialect, add)
+  for (const column of meta.columns) indexes(meta, column, undefined, dialect, add)
 }
 
-function indexes(meta: EntityMetadata, column: ColumnMetadata, existing: ReadonlySet<string>, dialect: Dialect, add: Add): void {
-  if (column.uniqueIndexName && !existing.has(column.uniqueIndexName)) {
+/** The indexes a column needs that `table` (undefined: a table still to create) does not have. */
+function indexes(meta: EntityMetadata, column: ColumnMetadata, table: DbTable | undefined, dialect: Dialect, add: Add): void {
+  if (column.uniqueIndexName && !(table && uniqueIndexOf(meta, column, table))) {
     add('createUniqueIndex', meta.tableName, column.name, [dialect.createUniqueIndexSql(meta, column)], true)
   }
-  if (column.lookupIndexName && !existing.has(column.lookupIndexName)) {
+  if (column.lookupIndexName && !(table && hasLookupIndex(column, table))) {
     add('createIndex', meta.tableName, column.name, [dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name)], true)
   }
 }
 
 function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: Add): void {
   const columns = new Map(table.columns.map((column) => [column.name, column]))
-  const indexNames = new Set(table.indexes.map((index) => index.name))
   const changed = changedTable(meta, table, dialect)
   for (const column of meta.columns) {
     const found = columns.get(column.name)
@@ -121,7 +122,7 @@ function diffTable(meta: EntityMetadata, table: DbTable, dialect: Dialect, add: 
         if (kind) add(kind, meta.tableName, column.name, dialect.scriptOf(dialect.addForeignKeySql(meta, column, changed())), false)
       }
     }
-    indexes(meta, column, indexNames, dialect, add)
+    indexes(meta, column, table, dialect, add)
     diffUnique(meta, column, table, dialect, add)
   }
   for (const column of table.columns) {
@@ -166,7 +167,7 @@ function alter(meta: EntityMetadata, column: ColumnMetadata, change: 'type' | 'n
 /** A unique index whose scope (all rows, or live rows of a soft-deletable class) changed, or that is no longer wanted. */
 function diffUnique(meta: EntityMetadata, column: ColumnMetadata, table: DbTable, dialect: Dialect, add: Add): void {
   if (column.uniqueIndexName) {
-    const index = table.indexes.find((candidate) => candidate.name === column.uniqueIndexName)
+    const index = uniqueIndexOf(meta, column, table)
     if (index && index.partial !== (uniqueAmong(meta) !== undefined)) {
       add('alterColumnUnique', meta.tableName, column.name, [dialect.dropIndexSql(index.name), dialect.createUniqueIndexSql(meta, column)], false)
     }
@@ -183,7 +184,7 @@ function diffJunction(junction: JunctionMetadata, table: DbTable | undefined, di
   const targetIndex = dialect.createIndexSql(junction.tableName, junction.targetIndexName, junction.targetColumn)
   if (!table) {
     add('createJunction', junction.tableName, undefined, [dialect.createJunctionTableSql(junction), targetIndex], true)
-  } else if (!table.indexes.some((index) => index.name === junction.targetIndexName)) {
+  } else if (!table.indexes.some((index) => index.name === junction.targetIndexName || (!index.partial && index.columns[0] === junction.targetColumn))) {
     add('createIndex', junction.tableName, junction.targetColumn, [targetIndex], true)
   }
 }

@@ -3,6 +3,7 @@ import { MIGRATIONS_TABLE } from '../dialect/migrations-sql.js'
 import type { MetadataRegistry } from '../metadata/metadata-registry.js'
 import type { Logger } from '../util/logger.js'
 import { checkDrift } from './drift.js'
+import { hasLookupIndex, uniqueIndexOf } from './index-match.js'
 import { diffSchema } from './schema-diff.js'
 
 /**
@@ -72,9 +73,11 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry, l
         if (!table.columns.some((found) => found.name === column.name)) {
           missing.push(`column "${meta.tableName}"."${column.name}" (${meta.className}.${column.property})`)
         }
-        for (const index of [column.uniqueIndexName, column.lookupIndexName]) {
-          if (index && !table.indexes.some((found) => found.name === index)) missing.push(`index "${index}" (${meta.className}.${column.property})`)
-        }
+        const lacks = [
+          column.uniqueIndexName && !uniqueIndexOf(meta, column, table) ? column.uniqueIndexName : undefined,
+          column.lookupIndexName && !hasLookupIndex(column, table) ? column.lookupIndexName : undefined,
+        ]
+        for (const index of lacks) if (index) missing.push(`index "${index}" (${meta.className}.${column.property})`)
       }
     }
     for (const junction of registry.junctions) {
