@@ -23,7 +23,7 @@ function ids(items: readonly { id: unknown }[]): unknown[] {
   return items.map((item) => item.id)
 }
 
-function usernames(users: readonly User[]): string[] {
+function usernames(users: readonly { username: string }[]): string[] {
   return users.map((user) => user.username)
 }
 
@@ -96,7 +96,7 @@ describeEachDialect('stream()', (db) => {
     await ORM.flush()
     const orders = [{ editor: 'asc', title: 'desc' }, { editor: 'desc', title: 'asc' }, { title: 'desc' }] as const
     for (const orderBy of orders) {
-      const seen: Story[] = []
+      const seen: { id: unknown }[] = []
       for await (const story of Story.stream({ orderBy, batchSize: 2 })) {
         seen.push(story)
         new User(`reader ${seen.length} ${JSON.stringify(orderBy)}`)
@@ -256,7 +256,7 @@ describeEachDialect('stream()', (db) => {
       for await (const inner of User.stream({ batchSize: 2, where: { username: sql`> ${outer.username}` } })) {
         pairs.push(`${outer.username}<${inner.username}`)
         // A write while both statements are open (SQLite pauses both, and both resume where they were).
-        new Story(`${outer.username} ${inner.username}`, inner)
+        new Story(`${outer.username} ${inner.username}`, inner as User)
         await ORM.flush()
       }
     }
