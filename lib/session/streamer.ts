@@ -1,23 +1,14 @@
 import type { RowCursor } from '../dialect/dialect.js'
-import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError, describeValue } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { compileBeforeFlush } from '../query/compile-before-flush.js'
-import type { QueryCompiler, RawFindOptions } from '../query/query-compiler.js'
+import type { RawFindOptions } from '../query/query-compiler.js'
 import type { Stateful } from '../state/entity-state.js'
-import type { Hydrator } from './hydrator.js'
-import type { RelationLoader } from './relation-loader.js'
+import type { ReadHost } from './reader.js'
 import type { UnitOfWork } from './unit-of-work.js'
 
-/** @internal What streaming needs from the booted ORM. */
-export interface StreamHost {
-  readonly compiler: QueryCompiler
-  readonly hydrator: Hydrator
-  readonly loader: RelationLoader
-  currentWork(): UnitOfWork
-  flush(work: UnitOfWork): Promise<void>
-  toOrmError(error: unknown): OrmError
-}
+/** @internal What streaming needs from the booted ORM: a part of what reading needs. */
+export type StreamHost = Pick<ReadHost, 'compiler' | 'hydrator' | 'loader' | 'currentWork' | 'flush' | 'toOrmError'>
 
 /** @internal The options `stream()` accepts, untyped. */
 export interface RawStreamOptions extends Omit<RawFindOptions, 'limit' | 'offset'> {
