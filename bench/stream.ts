@@ -2,8 +2,8 @@
 // file) and PostgreSQL. Each case runs in a child process of its own (`node --expose-gc`), which reports
 // its resident set size after boot (the baseline) and its peak (the kernel's maxRSS, and samples taken
 // every batch); the stream's peak must stay below 100 MB above the baseline.
-// Run with `npm run bench:stream` (STREAM_ROWS overrides the row count; PostgreSQL from DATABASE_URL,
-// skipped if unreachable).
+// Run with `npm run bench:stream` (STREAM_ROWS overrides the row count, STREAM_BATCH_SIZE the batch size, STREAM_DIALECTS=sqlite
+// runs one dialect; PostgreSQL from DATABASE_URL, skipped if unreachable).
 import 'reflect-metadata'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -28,6 +28,8 @@ class StreamRow extends SoftDel {
 }
 
 const ROWS = Number(process.env.STREAM_ROWS ?? 1_000_000)
+const BATCH_SIZE = Number(process.env.STREAM_BATCH_SIZE ?? 1000)
+const DIALECTS = (process.env.STREAM_DIALECTS ?? 'sqlite,postgres').split(',')
 const SCHEMA = 'bench_stream'
 const LIMIT_MB = 100
 const MB = 1024 * 1024
@@ -58,7 +60,7 @@ async function child(dialect: string, target: string, mode: Mode): Promise<void>
   let rows = 0
   let checksum = 0
   if (mode === 'stream') {
-    for await (const row of StreamRow.stream({ batchSize: 1000 })) {
+    for await (const row of StreamRow.stream({ batchSize: BATCH_SIZE })) {
       checksum += row.score
       if (++rows % 1000 === 0) sampled = Math.max(sampled, process.memoryUsage().rss)
     }
@@ -114,11 +116,13 @@ function printRow(dialect: string, mode: Mode, result: Measurement | string): bo
 async function main(): Promise<void> {
   const targets: [string, string][] = []
   const dir = mkdtempSync(join(tmpdir(), 'veil-bench-stream-'))
-  targets.push(['sqlite', join(dir, 'rows.sqlite')])
+  if (DIALECTS.includes('sqlite')) targets.push(['sqlite', join(dir, 'rows.sqlite')])
   const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 })
   try {
-    await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA}`)
-    targets.push(['postgres', SCHEMA])
+    if (DIALECTS.includes('postgres')) {
+      await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA}`)
+      targets.push(['postgres', SCHEMA])
+    }
   } catch (error) {
     console.log(`PostgreSQL skipped: ${(error as Error).message}`)
   }
@@ -143,7 +147,9 @@ async function main(): Promise<void> {
 }
 
 const [, , role, dialect, target, mode] = process.argv
-const run = role === 'child' ? child(dialect as string, target as string, mode as Mode) : main()
+// `seed <dialect> <target>` and `child <dialect> <target> <mode>` run one step alone (to profile a case).
+const run =
+  role === 'child' ? child(dialect as string, target as string, mode as Mode) : role === 'seed' ? seed(bootOptions(dialect as string, target as string)) : main()
 run.catch((error: unknown) => {
   console.error(error)
   process.exitCode = 1

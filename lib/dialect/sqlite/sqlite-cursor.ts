@@ -36,9 +36,14 @@ export class SqliteCursor implements RowCursor {
 
   async next(): Promise<RawRow[]> {
     if (this.#isDone) return []
+    // better-sqlite3 reads synchronously, so without this the whole stream would run as one job of
+    // microtasks: no timer or I/O of the process would run until it ends, and every instance would stay
+    // in memory until then, since a WeakRef (the identity map's) keeps its target alive to the job's end.
+    if (this.#last) await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.#isDone) return []
     if (!this.#iterator) {
       if (this.#isShared) while (this.#host.transactionDone) await this.#host.transactionDone
-      // The cursor may have been closed during the wait.
+      // The cursor may have been closed during the waits.
       if (this.#isDone) return []
       this.#iterator = this.#open()
       this.#host.openCursors.add(this)
