@@ -213,8 +213,7 @@ class PostgresConnection implements Connection {
   }
 
   openCursor(query: CursorQuery): Promise<RowCursor> {
-    const source = this.inTransaction ? { client: this.target as PoolClient } : { pool: this.target as Pool }
-    return PostgresCursor.open(source, query, this.driver.onQuery)
+    return PostgresCursor.open(this.inTransaction ? { client: this.target as PoolClient } : { pool: this.target as Pool }, query, this.driver.onQuery)
   }
 }
 
