@@ -1,13 +1,13 @@
 // Does veil-orm's cost grow linearly? The core workloads (`npm run bench`) at scale 1 and at scale 10
 // (ten times the rows and lookups), each against its raw driver in the same run: the ratio veil-orm/raw
-// at scale 10 should be at most 1.2 times the ratio at scale 1. Scales and repetitions alternate, and
-// each figure is the median of LINEARITY_REPS runs (3 by default).
+// at scale 10 should be at most 1.2 times the ratio at scale 1. After a warm-up round, scales and
+// repetitions alternate, and each figure is the median of LINEARITY_REPS runs (5 by default).
 // Run with `npm run bench:linearity` (PostgreSQL from DATABASE_URL, skipped if unreachable).
 import 'reflect-metadata'
 import { timings, withPostgres } from './bench-support.js'
 import { benchOrm, benchRawPostgres, benchRawSqlite, setScale, WORKLOADS } from './core.js'
 
-const REPS = Number(process.env.LINEARITY_REPS ?? 3)
+const REPS = Number(process.env.LINEARITY_REPS ?? 5)
 const SCALES = [1, 10] as const
 const MAX_GROWTH = 1.2
 
@@ -43,6 +43,16 @@ function medianOf(dialect: Dialect, scale: number, side: 'raw' | 'orm', w: numbe
 
 async function main(): Promise<void> {
   timings.quiet = true
+  // A first round at scale 1, not kept: it pays for JIT compilation, which would inflate the scale-1 ratios.
+  setScale(1)
+  console.error('warm-up round')
+  await recorded(() => benchRawSqlite())
+  await recorded(() => benchOrm('', {}))
+  await withPostgres(
+    { raw: 'bench_linearity_raw', orm: 'bench_linearity_orm' },
+    (pool) => recorded(() => benchRawPostgres(pool)).then(() => undefined),
+    (options) => recorded(() => benchOrm('', options)).then(() => undefined),
+  )
   for (let rep = 1; rep <= REPS; rep++) {
     for (const scale of SCALES) {
       setScale(scale)
