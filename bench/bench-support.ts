@@ -3,12 +3,22 @@ import pg from 'pg'
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-/** Runs `fn` once and prints how long it took under `label`. */
-export async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<void> {
+/** Where {@link time} puts its measurements: printed, and appended to `recorded` when it is set. */
+export const timings: { quiet: boolean; recorded: number[] | undefined } = { quiet: false, recorded: undefined }
+
+/** Prints the title of a group of timings (unless quiet). */
+export function heading(label: string): void {
+  if (!timings.quiet) console.log(label)
+}
+
+/** Runs `fn` once and prints how long it took under `label`; returns the milliseconds. */
+export async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<number> {
   const start = process.hrtime.bigint()
   await fn()
   const ms = Number(process.hrtime.bigint() - start) / 1e6
-  console.log(`  ${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms`)
+  timings.recorded?.push(ms)
+  if (!timings.quiet) console.log(`  ${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms`)
+  return ms
 }
 
 /**

@@ -2,8 +2,9 @@
 // Run with `npm run bench` (PostgreSQL from DATABASE_URL, skipped if unreachable).
 import 'reflect-metadata'
 import Database from 'better-sqlite3'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { time, withPostgres } from './bench-support.js'
+import { heading, time, withPostgres } from './bench-support.js'
 import { Column, ORM, SoftDel } from '../lib/index.js'
 
 // Soft-deletable, as most rows of an application built on veil-orm would be: every read filters deleted_at.
@@ -17,12 +18,21 @@ class BenchRow extends SoftDel {
   }
 }
 
-const ROWS = 10_000
-const LOOKUPS = 2_000
+/** Rows and lookups at scale 1; `npm run bench:linearity` runs the same workloads at 10 times as many. */
+let ROWS = 10_000
+let LOOKUPS = 2_000
 
+/** @internal For bench/linearity.ts: the workloads' sizes are scale times those of scale 1. */
+export function setScale(scale: number): void {
+  ROWS = 10_000 * scale
+  LOOKUPS = 2_000 * scale
+}
 
-async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]): Promise<void> {
-  console.log(label)
+/** The core workloads, in the order each bench function times them. */
+export const WORKLOADS = ['insert', 'find all', 'findById', 'update', 'soft delete + restore'] as const
+
+export async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]): Promise<void> {
+  heading(label)
   await ORM.boot([BenchRow], { ...options, autoFlush: false })
   await time(`insert ${ROWS} (one flush)`, async () => {
     for (let i = 0; i < ROWS; i++) new BenchRow(`row ${i}`, i)
@@ -51,9 +61,9 @@ async function benchOrm(label: string, options: Parameters<typeof ORM.boot>[1]):
   await ORM.close()
 }
 
-function benchRawSqlite(): Promise<void> {
+export function benchRawSqlite(): Promise<void> {
   return (async () => {
-    console.log('raw better-sqlite3 (memory)')
+    heading('raw better-sqlite3 (memory)')
     const db = new Database(':memory:')
     db.exec('CREATE TABLE bench_row (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER, name TEXT NOT NULL, score INTEGER NOT NULL) STRICT; CREATE INDEX bench_row_deleted_at_idx ON bench_row (deleted_at)')
     const insert = db.prepare('INSERT INTO bench_row (created_at, updated_at, name, score) VALUES (?, ?, ?, ?)')
@@ -89,8 +99,8 @@ function benchRawSqlite(): Promise<void> {
   })()
 }
 
-async function benchRawPostgres(pool: pg.Pool): Promise<void> {
-  console.log('raw pg')
+export async function benchRawPostgres(pool: pg.Pool): Promise<void> {
+  heading('raw pg')
   await pool.query('CREATE TABLE bench_row (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, deleted_at timestamptz, name text NOT NULL, score integer NOT NULL); CREATE INDEX bench_row_deleted_at_idx ON bench_row (deleted_at)')
   await time(`insert ${ROWS} (unnest, one statement)`, async () => {
     const now = new Date().toISOString()
@@ -119,7 +129,9 @@ async function main(): Promise<void> {
   await withPostgres({ raw: 'bench_raw', orm: 'bench_orm' }, benchRawPostgres, (options) => benchOrm('veil-orm on PostgreSQL', options))
 }
 
-main().catch((error: unknown) => {
-  console.error(error)
-  process.exitCode = 1
-})
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}

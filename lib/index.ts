@@ -20,6 +20,7 @@ export type {
   UpdateValues,
   FindByIdOptions,
   FindOptions,
+  StreamOptions,
   Lazy,
   ReadOptions,
   Loaded,

@@ -146,6 +146,30 @@ export interface Connection {
   query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>
   /** Runs the ops atomically: its own transaction, or a savepoint inside an open one. */
   write(ops: readonly WriteOp[]): Promise<WriteResult>
+  /** Opens a SELECT whose rows are read a batch at a time (a server-side cursor, an iterating statement). */
+  openCursor(query: CursorQuery): Promise<RowCursor>
+}
+
+/** @internal A SELECT to read through a {@link RowCursor}. */
+export interface CursorQuery {
+  readonly text: string
+  readonly params: readonly unknown[]
+  readonly safeIntegers: boolean
+  /** How many rows each {@link RowCursor.next} returns at most. */
+  readonly batchSize: number
+  /**
+   * The same SELECT restricted to the rows that sort after `last` (a row it returned): a driver that must
+   * let go of its statement between batches (SQLite, when the connection writes) opens it again there.
+   */
+  readonly resumeAfter: (last: RawRow) => { readonly text: string; readonly params: readonly unknown[] }
+}
+
+/** @internal The rows of one SELECT, a batch at a time; `close()` ends the read early and frees what it holds. */
+export interface RowCursor {
+  /** The next batch of at most `batchSize` rows; empty once every row was read (the cursor is then closed). */
+  next(): Promise<RawRow[]>
+  /** Closes the cursor (and gives back its pooled client); safe to call twice. */
+  close(): Promise<void>
 }
 
 /** @internal A connection holding an open transaction (or savepoint). */

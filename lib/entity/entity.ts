@@ -3,7 +3,7 @@ import { requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
-import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations, type UpdateOptions, type UpdateValues } from './find-options.js'
+import { OPTIONS, checkConsistency, type CountOptions, type DeleteOptions, type FindByIdOptions, type FindOptions, type Loaded, type Relations, type StreamOptions, type UpdateOptions, type UpdateValues } from './find-options.js'
 import { checkOptions, type OptionsSpec } from '../util/check-options.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { updateWhere } from '../operations/bulk-updater.js'
@@ -11,6 +11,7 @@ import { deleteInstance, deleteWhere, getDependents, getReferencers } from '../o
 import type { DependentsDict } from '../errors/dependents-error.js'
 import { referencedId } from '../state/reference.js'
 import { reloadInstance } from '../session/stale-rows.js'
+import { streamInstances } from '../session/streamer.js'
 import type { EntityId } from './entity-id.js'
 
 export type { EntityId } from './entity-id.js'
@@ -166,6 +167,20 @@ export abstract class Entity {
   static async find<T extends Entity, R extends Relations<T> = {}>(this: EntityClass<T>, options?: FindOptions<T, R>): Promise<Loaded<T, R>[]> {
     const [runtime, meta] = enterStatic(this, OPTIONS.find, options)
     return runtime.find<Loaded<T, R>>(meta, options)
+  }
+
+  /**
+   * The rows that match, as `find()` returns them, read and hydrated `batchSize` rows at a time, so that
+   * memory stays bounded whatever the number of rows. Leaving the loop early (`break`, a throw) closes
+   * the cursor. Bad options throw at once; see ORM.md, Streaming.
+   *
+   * ```ts
+   * for await (const account of Account.stream({ where: { active: true }, batchSize: 1000 })) total += account.balance
+   * ```
+   */
+  static stream<T extends Entity, R extends Relations<T> = {}>(this: EntityClass<T>, options?: StreamOptions<T, R>): AsyncIterableIterator<Loaded<T, R>> {
+    const [runtime, meta] = enterStatic(this, OPTIONS.stream, options)
+    return streamInstances<Loaded<T, R>>(runtime, meta, options)
   }
 
   /**

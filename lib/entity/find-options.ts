@@ -125,6 +125,18 @@ export interface FindByIdOptions<T, R extends Relations<T> = Relations<T>> exten
   readonly relations?: R
 }
 
+/**
+ * Options of `stream()`: the rows of `find()` without `limit`/`offset`, read `batchSize` rows at a time
+ * (1000 by default); `relations` are loaded per batch.
+ */
+export interface StreamOptions<T, R extends Relations<T> = Relations<T>> extends VisibilityOptions {
+  readonly where?: Where<T>
+  readonly orderBy?: OrderBy<T>
+  /** Rows read and hydrated per round trip: the bound on what the stream holds in memory. A positive integer. */
+  readonly batchSize?: number
+  readonly relations?: R
+}
+
 /** Options of `count()`. */
 export interface CountOptions<T> extends VisibilityOptions, ReadOptions {
   readonly where?: Where<T>
@@ -187,6 +199,11 @@ export const OPTIONS = {
   delete: defineOptions('delete', { where: 'value' } satisfies Record<keyof DeleteOptions<unknown>, OptionKind>, HINTS),
   update: defineOptions('update', { where: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof UpdateOptions<unknown>, OptionKind>, HINTS),
   getDependents: defineOptions('getDependents', { withDeleted: 'boolean' }, HINTS),
+  stream: defineOptions(
+    'stream',
+    { where: 'value', orderBy: 'value', batchSize: 'value', relations: 'value', ...VISIBILITY_KINDS } satisfies Record<keyof StreamOptions<unknown>, OptionKind>,
+    { ...HINTS, limit: 'stream() reads every matching row; use find({ limit, offset }) for one page', offset: 'stream() reads every matching row; use find({ limit, offset }) for one page' },
+  ),
 }
 
 /** @internal Refuses a `consistency` option other than `'primary'`, naming the call (options already checked by `checkOptions`). */

@@ -7,6 +7,7 @@ import { visibilityOf, type Visibility } from '../soft-delete/visibility.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
 import { SelectTextCache } from './select-text-cache.js'
 import { andSql, UnsavedInstanceInWhere, WhereCompiler, type InstanceId } from './where-compiler.js'
+import { afterRowSql, orderBySql, sortKeysOf } from './sort-keys.js'
 
 // Old import paths: these moved to param-list.ts, where-compiler.ts and soft-delete/visibility.ts.
 
@@ -85,13 +86,19 @@ export class QueryCompiler {
     return this.#where.where(meta, where, params)
   }
 
-  select(meta: EntityMetadata, options: RawFindOptions = {}): CompiledQuery {
+  /**
+   * The SELECT of `find()`; with `after` (a raw row it returned), only the rows that sort after that row,
+   * as a stream reopens its query (see `afterRowSql`).
+   */
+  select(meta: EntityMetadata, options: RawFindOptions = {}, after?: readonly unknown[]): CompiledQuery {
+    if (after) return this.#select(meta, options, after)
     return this.#selectTexts.select(meta, options, visibilityOf(options), () => this.#select(meta, options)) ?? this.#select(meta, options)
   }
 
-  #select(meta: EntityMetadata, options: RawFindOptions): CompiledQuery {
+  #select(meta: EntityMetadata, options: RawFindOptions, after?: readonly unknown[]): CompiledQuery {
     const params = new ParamList(this.dialect)
-    const where = andSql(visibilitySql(meta, visibilityOf(options), this.#quote), this.#where.where(meta, options.where, params))
+    let where = andSql(visibilitySql(meta, visibilityOf(options), this.#quote), this.#where.where(meta, options.where, params))
+    if (after) where = andSql(where, afterRowSql(sortKeysOf(meta, options.orderBy ?? {}), after, this.#quote, params.bind))
     const orderBy = this.#orderBy(meta, options.orderBy)
     const limit = this.#bindCount(meta, 'limit', options.limit, params)
     const offset = this.#bindCount(meta, 'offset', options.offset, params)
@@ -145,29 +152,8 @@ export class QueryCompiler {
   }
 
   #orderBy(meta: EntityMetadata, orderBy: object | undefined): string {
-    const id = this.#quote(meta.idColumn.name)
-    if (orderBy === undefined) return `${id} ASC`
-    if (orderBy === null || typeof orderBy !== 'object') {
-      throw ValidationError.badOption(`${meta.className}.find(): 'orderBy' must be an object such as { createdAt: 'desc' }.`)
-    }
-    const parts: string[] = []
-    let hasId = false
-    for (const [key, direction] of Object.entries(orderBy)) {
-      const column = meta.byProperty.get(key)
-      if (!column) throw ValidationError.unknownProperty(meta.className, key, meta.propertyNames)
-      const normalized = typeof direction === 'string' ? direction.toUpperCase() : ''
-      if (normalized !== 'ASC' && normalized !== 'DESC') {
-        throw ValidationError.badOption(`${meta.className}.find(): orderBy.${key} must be 'asc' or 'desc', not ${JSON.stringify(direction)}.`)
-      }
-      hasId ||= column.role === 'id'
-      // NULL sorts after every value on both databases, as PostgreSQL does by default (SQLite would put
-      // it first): the same query returns the same order everywhere.
-      const nulls = column.nullable ? (normalized === 'ASC' ? ' NULLS LAST' : ' NULLS FIRST') : ''
-      parts.push(`${this.#quote(column.name)} ${normalized}${nulls}`)
-    }
-    // The id breaks ties so that limit/offset pages are stable.
-    if (!hasId) parts.push(`${id} ASC`)
-    return parts.join(', ')
+    if (orderBy === undefined) return `${this.#quote(meta.idColumn.name)} ASC`
+    return orderBySql(sortKeysOf(meta, orderBy), this.#quote)
   }
 
   #bindCount(meta: EntityMetadata, name: string, value: number | undefined, params: ParamList): string | undefined {

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig, QueryResult } from 'pg'
 import { resolvePendingIds, RowsMissed } from '../dialect.js'
-import type { Connection, Driver, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, CursorQuery, Driver, RawRow, RowCursor, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { runReportedAsync, type QueryListener } from '../query-event.js'
 import { checkIn, checkOut, rollbackAndRelease } from './postgres-clients.js'
+import { PostgresCursor } from './postgres-cursor.js'
 import { PostgresDialect } from './postgres-dialect.js'
 import { PostgresSchemaSession } from './postgres-schema-session.js'
 import { PostgresWriteCompiler } from './postgres-write-compiler.js'
@@ -210,6 +211,10 @@ class PostgresConnection implements Connection {
       throw error
     }
   }
+
+  openCursor(query: CursorQuery): Promise<RowCursor> {
+    return PostgresCursor.open(this.inTransaction ? { client: this.target as PoolClient } : { pool: this.target as Pool }, query, this.driver.onQuery)
+  }
 }
 
 /** A prepared statement name that only this text gets, in every boot and every process. */
@@ -242,6 +247,10 @@ class PostgresTransaction implements TransactionConnection {
 
   execute(text: string, params: readonly unknown[]): Promise<number> {
     return this.#connection.execute(text, params)
+  }
+
+  openCursor(query: CursorQuery): Promise<RowCursor> {
+    return this.#connection.openCursor(query)
   }
 
   async write(ops: readonly WriteOp[]): Promise<WriteResult> {

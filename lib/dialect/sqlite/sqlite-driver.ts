@@ -3,6 +3,8 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { resolvePendingIds, RowsMissed } from '../dialect.js'
 import type { Connection, Driver, RawRow, SchemaLockOptions, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
 import { runReported, type QueryListener } from '../query-event.js'
+import { SharedSqliteConnection, SqliteTransaction, type SqliteRunner } from './sqlite-connections.js'
+import type { SqliteCursor } from './sqlite-cursor.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 import { SqliteSchemaSession } from './sqlite-schema-session.js'
 import { SqliteWriteCompiler, type SqliteEachRow, type SqliteInsert } from './sqlite-write-compiler.js'
@@ -14,13 +16,15 @@ const MAX_CACHED_STATEMENTS = 1000
  * connection, so an open `ORM.transaction()` owns the connection: work from other async contexts
  * waits until it ends instead of leaking into it.
  */
-export class SqliteDriver implements Driver {
+export class SqliteDriver implements Driver, SqliteRunner {
   readonly dialect = new SqliteDialect()
   readonly shared: Connection
   readonly #writes = new SqliteWriteCompiler(this.dialect)
   readonly #db: SqliteDatabase
   readonly #ownsDatabase: boolean
   readonly #statements = new Map<string, Statement>()
+  /** Streams whose iterating statement is open: {@link pauseCursors} closes them before a write. */
+  readonly openCursors = new Set<SqliteCursor>()
   #transactionDone: Promise<void> | undefined
 
   constructor(
@@ -59,10 +63,20 @@ export class SqliteDriver implements Driver {
     return this.#transactionDone
   }
 
+  /**
+   * Closes the statements of open streams (they reopen after their last row): better-sqlite3 refuses
+   * writes, `BEGIN` and `COMMIT` while an iterator is open on the connection.
+   */
+  pauseCursors(): void {
+    if (this.openCursors.size === 0) return
+    for (const cursor of [...this.openCursors]) cursor.pause()
+  }
+
   async begin(): Promise<TransactionConnection> {
     // Check and claim in one synchronous step: an await in between would let two callers both
     // see the connection free and both issue BEGIN.
     while (this.#transactionDone) await this.#transactionDone
+    this.pauseCursors()
     let release!: () => void
     this.#transactionDone = new Promise<void>((resolve) => (release = resolve))
     try {
@@ -81,6 +95,7 @@ export class SqliteDriver implements Driver {
   async lockSchema<T>(work: (schema: SchemaSession) => Promise<T>, options: SchemaLockOptions = {}): Promise<T> {
     // IMMEDIATE takes the write lock before the listing, so processes booting on one file create
     // what is missing one after another (a read-only file can only be checked: a plain BEGIN).
+    this.pauseCursors()
     if (options.foreignKeysOff) this.#db.pragma('foreign_keys = OFF')
     this.#db.exec(this.#db.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE')
     try {
@@ -96,6 +111,7 @@ export class SqliteDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    this.pauseCursors()
     this.#statements.clear()
     if (this.#ownsDatabase) this.#db.close()
   }
@@ -126,16 +142,19 @@ export class SqliteDriver implements Driver {
       const rows = statement.all(params as unknown[]) as Record<string, unknown>[]
       return { rows, rowCount: rows.length }
     }
+    this.pauseCursors()
     return { rows: [], rowCount: statement.run(params as unknown[]).changes }
   }
 
   executeNow(text: string, params: readonly unknown[]): number {
+    this.pauseCursors()
     const { onQuery } = this
     if (onQuery) return runReported(onQuery, text, params, 1, () => this.statement(text).run(params as unknown[]).changes, (changes) => changes)
     return this.statement(text).run(params as unknown[]).changes
   }
 
   writeNow(ops: readonly WriteOp[]): WriteResult {
+    this.pauseCursors()
     // db.transaction() turns into a SAVEPOINT when a transaction is already open.
     return this.#db.transaction(() => {
       const results: WriteResult = []
@@ -215,82 +234,5 @@ export class SqliteDriver implements Driver {
       if (ids) ids.push(result.lastInsertRowid)
     }
     return rows.length - chunked
-  }
-}
-
-/** The connection used outside transactions: waits while a transaction holds the database. */
-class SharedSqliteConnection implements Connection {
-  constructor(readonly driver: SqliteDriver) {}
-
-  async select(text: string, params: readonly unknown[], safeIntegers: boolean): Promise<RawRow[]> {
-    // The loop re-checks right before running synchronously, so no transaction can start in between.
-    while (this.driver.transactionDone) await this.driver.transactionDone
-    return this.driver.selectNow(text, params, safeIntegers)
-  }
-
-  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    while (this.driver.transactionDone) await this.driver.transactionDone
-    return this.driver.queryNow(text, params)
-  }
-
-  async execute(text: string, params: readonly unknown[]): Promise<number> {
-    while (this.driver.transactionDone) await this.driver.transactionDone
-    return this.driver.executeNow(text, params)
-  }
-
-  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    while (this.driver.transactionDone) await this.driver.transactionDone
-    return this.driver.writeNow(ops)
-  }
-}
-
-/** An open transaction (depth 0) or savepoint (depth > 0) on the single connection. */
-class SqliteTransaction implements TransactionConnection {
-  constructor(
-    readonly driver: SqliteDriver,
-    readonly depth: number,
-    readonly onEnd: () => void,
-  ) {}
-
-  async select(text: string, params: readonly unknown[], safeIntegers: boolean): Promise<RawRow[]> {
-    return this.driver.selectNow(text, params, safeIntegers)
-  }
-
-  async query(text: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
-    return this.driver.queryNow(text, params)
-  }
-
-  async execute(text: string, params: readonly unknown[]): Promise<number> {
-    return this.driver.executeNow(text, params)
-  }
-
-  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    return this.driver.writeNow(ops)
-  }
-
-  async begin(): Promise<TransactionConnection> {
-    const depth = this.depth + 1
-    this.driver.database.exec(`SAVEPOINT veil_${depth}`)
-    return new SqliteTransaction(this.driver, depth, () => {})
-  }
-
-  async commit(): Promise<void> {
-    try {
-      this.driver.database.exec(this.depth === 0 ? 'COMMIT' : `RELEASE veil_${this.depth}`)
-    } finally {
-      if (this.depth === 0 && !this.driver.database.inTransaction) this.onEnd()
-    }
-  }
-
-  async rollback(): Promise<void> {
-    try {
-      if (this.depth === 0) {
-        if (this.driver.database.inTransaction) this.driver.database.exec('ROLLBACK')
-      } else {
-        this.driver.database.exec(`ROLLBACK TO veil_${this.depth}; RELEASE veil_${this.depth}`)
-      }
-    } finally {
-      if (this.depth === 0) this.onEnd()
-    }
   }
 }
