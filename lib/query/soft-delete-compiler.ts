@@ -12,7 +12,7 @@ export type DeletedAtChange = 'softDelete' | 'restore'
 /**
  * @internal Builds the statements of the explicit soft-delete API: the UPDATEs of deleted_at (one instance,
  * a where, a cascade level, a restore), the lookups of a restore's parent check and of a cascade, and purge.
- * Every UPDATE returns the ids it hit, then the new version of a versioned class.
+ * Every UPDATE returns the ids it hit, then the new version of a versioned class (a bulk one may return nothing).
  */
 export class SoftDeleteCompiler {
   readonly #dialect: Dialect
@@ -43,11 +43,19 @@ export class SoftDeleteCompiler {
 
   /**
    * `Class.softDelete({ where })` (with `stamp`) or `Class.restore({ where })`; a restore skips the rows
-   * whose required soft-deletable parent stays soft-deleted.
+   * whose required soft-deletable parent stays soft-deleted. Without `returning`, the UPDATE returns no
+   * rows (run it for its count of changed rows).
    */
-  updateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object, stamp: Date | undefined, audit?: DeletionAudit): CompiledQuery {
+  updateWhere(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    where: object,
+    stamp: Date | undefined,
+    audit?: DeletionAudit,
+    returning = true,
+  ): CompiledQuery {
     const guard = change === 'restore' ? this.#liveParents(meta) : []
-    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard)
+    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard, returning)
   }
 
   /** Restores the rows with these ids, whatever their deletion time (a restore's ancestors). */
@@ -116,7 +124,7 @@ export class SoftDeleteCompiler {
    * soft-deleted rows are restored (those deleted within the millisecond of `stamp` when given: PostgreSQL
    * keeps microseconds that a JavaScript Date drops). Every update of a versioned row increments its
    * version, soft delete and restore included. An audited class also gets the soft delete's `audit` (actor
-   * and reason), or NULL in both for a restore.
+   * and reason), or NULL in both for a restore. With `returning` it returns the ids, then the new versions.
    */
   #updateDeletedAt(
     meta: EntityMetadata,
@@ -125,6 +133,7 @@ export class SoftDeleteCompiler {
     audit: DeletionAudit | undefined,
     buildCondition: (params: ParamList) => string,
     guard: readonly string[] = [],
+    returning = true,
   ): CompiledQuery {
     const dialect = this.#dialect
     const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
@@ -147,9 +156,9 @@ export class SoftDeleteCompiler {
       conditions.push(`${deletedAt} >= ${from} AND ${deletedAt} < ${to}`)
     } else conditions.push(visibilitySql(meta, 'deleted', quote))
     conditions.push(...guard)
-    const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
-    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')} RETURNING ${returning}`
-    return { text, params: params.values }
+    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${conditions.join(' AND ')}`
+    if (!returning) return { text, params: params.values }
+    return { text: `${text} RETURNING ${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`, params: params.values }
   }
 
   #selectById(meta: EntityMetadata, columns: string, id: unknown): CompiledQuery {

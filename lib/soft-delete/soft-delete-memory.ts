@@ -49,6 +49,39 @@ export function applySoftDeleteState<W>(
 }
 
 /**
+ * @internal Whether memory could have to follow a soft delete (`hidesRows`) or restore of some of `meta`'s rows:
+ * an instance of the class is loaded, or, for a soft delete, an instance of a class with a to-many relation
+ * to it (its array may hold them). When not, the change needs no ids: see {@link noteRowsChanged}.
+ */
+export function mayShowRows<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata, hidesRows: boolean): boolean {
+  if (isLoaded(host, meta)) return true
+  return hidesRows && toManyOwners(host, meta).some((owner) => isLoaded(host, owner))
+}
+
+/**
+ * @internal After a soft delete (`hidesRows`) or restore of rows of `meta` that no loaded instance shows (see
+ * {@link mayShowRows}): what {@link applySoftDeleteState} would do, which is only noting the writes, so that
+ * inverse views loaded later read again.
+ */
+export function noteRowsChanged<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, hidesRows: boolean): void {
+  if (hidesRows) for (const owner of toManyOwners(host, meta)) host.noteWrite(owner, work)
+  host.noteWrite(meta, work)
+}
+
+function isLoaded<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata): boolean {
+  return host.identityMap.instancesOf(meta).next().done !== true
+}
+
+/** The classes with a to-many relation to `meta`: those {@link forgetRows} walks for a soft delete. */
+function toManyOwners<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata): EntityMetadata[] {
+  const owners: EntityMetadata[] = []
+  for (const [owner, references] of host.graph.referenceRelations(meta)) {
+    if (references.some((relation) => relation.kind === 'toMany')) owners.push(owner)
+  }
+  return owners
+}
+
+/**
  * @internal Soft-deleted rows are hidden: they leave the loaded to-many arrays that hold them (their
  * junction rows stay). Restored ones come back when those arrays are next loaded.
  */
