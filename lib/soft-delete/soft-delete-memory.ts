@@ -1,5 +1,5 @@
 import type { DependentsGraph } from '../graph/dependents-graph.js'
-import type { ColumnMetadata, EntityMetadata } from '../metadata/entity-metadata.js'
+import type { ColumnMetadata, EntityMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { STATE, clearPendingSlot, setMembers, type EntityState, type Stateful } from '../state/entity-state.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { referencedId } from '../state/reference.js'
@@ -55,7 +55,7 @@ export function applySoftDeleteState<W>(
  */
 export function mayShowRows<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata, hidesRows: boolean): boolean {
   if (isLoaded(host, meta)) return true
-  return hidesRows && toManyOwners(host, meta).some((owner) => isLoaded(host, owner))
+  return hidesRows && relationsToWalk(host, meta, false).some(([owner]) => isLoaded(host, owner))
 }
 
 /**
@@ -64,21 +64,12 @@ export function mayShowRows<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetada
  * inverse views loaded later read again.
  */
 export function noteRowsChanged<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, hidesRows: boolean): void {
-  if (hidesRows) for (const owner of toManyOwners(host, meta)) host.noteWrite(owner, work)
+  if (hidesRows) for (const [owner] of relationsToWalk(host, meta, false)) host.noteWrite(owner, work)
   host.noteWrite(meta, work)
 }
 
 function isLoaded<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata): boolean {
   return host.identityMap.instancesOf(meta).next().done !== true
-}
-
-/** The classes with a to-many relation to `meta`: those {@link forgetRows} walks for a soft delete. */
-function toManyOwners<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata): EntityMetadata[] {
-  const owners: EntityMetadata[] = []
-  for (const [owner, references] of host.graph.referenceRelations(meta)) {
-    if (references.some((relation) => relation.kind === 'toMany')) owners.push(owner)
-  }
-  return owners
 }
 
 /**
@@ -96,16 +87,15 @@ export function hideSoftDeleted<W>(host: SoftDeleteMemoryHost<W>, work: W, meta:
  * (session/applied-deletes.ts) shares it.
  */
 export function forgetRows<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, deleted: ReadonlySet<unknown>, isHardDelete: boolean): void {
+  const walks = relationsToWalk(host, meta, isHardDelete)
+  // The common case of a class referenced only by its dependents: nothing to walk, nothing to allocate.
+  if (walks.length === 0) return
   const isDeleted = (value: unknown): boolean => {
     const id = referencedId(value)
     return id !== undefined && deleted.has(id)
   }
   host.applyDatabaseChange(() => {
-    for (const [owner, references] of host.graph.referenceRelations(meta)) {
-      // Required references cannot point at a hard-deleted row (the delete checked), and a soft delete
-      // leaves to-one references as they are: only the rest make it worth walking the instances.
-      const relations = references.filter((relation) => (isHardDelete ? !relation.isDependency : relation.kind === 'toMany'))
-      if (relations.length === 0) continue
+    for (const [owner, relations] of walks) {
       host.noteWrite(owner, work)
       for (const instance of host.identityMap.instancesOf(owner)) {
         const entity = instance as Stateful
@@ -126,4 +116,18 @@ export function forgetRows<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: Enti
       }
     }
   })
+}
+
+/**
+ * Per class referencing `meta`, the relations whose loaded values a hard delete (or soft delete) of its rows
+ * changes. Required references cannot point at a hard-deleted row (the delete checked), and a soft delete
+ * leaves to-one references as they are: only the rest make it worth walking the instances.
+ */
+function relationsToWalk<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata, isHardDelete: boolean): [EntityMetadata, RelationMetadata[]][] {
+  const walks: [EntityMetadata, RelationMetadata[]][] = []
+  for (const [owner, references] of host.graph.referenceRelations(meta)) {
+    const relations = references.filter((relation) => (isHardDelete ? !relation.isDependency : relation.kind === 'toMany'))
+    if (relations.length > 0) walks.push([owner, relations])
+  }
+  return walks
 }
