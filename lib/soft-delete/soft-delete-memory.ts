@@ -77,19 +77,26 @@ function isLoaded<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata): boole
  * junction rows stay). Restored ones come back when those arrays are next loaded.
  */
 export function hideSoftDeleted<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, ids: readonly unknown[]): void {
-  if (ids.length > 0) forgetRows(host, work, meta, new Set(ids), false)
+  if (ids.length > 0) forgetRows(host, work, meta, ids, false)
 }
 
 /**
- * @internal Takes the rows `deleted` of `meta` out of the loaded to-many arrays that hold them (and out of their
+ * @internal Takes the rows `rows` (ids) of `meta` out of the loaded to-many arrays that hold them (and out of their
  * persisted members, so no junction change follows), and, for a hard delete, clears the optional to-one
  * references to them. Walks the in-memory instances of each referencing class. The hard delete
  * (session/applied-deletes.ts) shares it.
  */
-export function forgetRows<W>(host: SoftDeleteMemoryHost<W>, work: W, meta: EntityMetadata, deleted: ReadonlySet<unknown>, isHardDelete: boolean): void {
+export function forgetRows<W>(
+  host: SoftDeleteMemoryHost<W>,
+  work: W,
+  meta: EntityMetadata,
+  rows: ReadonlySet<unknown> | readonly unknown[],
+  isHardDelete: boolean,
+): void {
   const walks = relationsToWalk(host, meta, isHardDelete)
   // The common case of a class referenced only by its dependents: nothing to walk, nothing to allocate.
   if (walks.length === 0) return
+  const deleted = rows instanceof Set ? rows : new Set(rows)
   const isDeleted = (value: unknown): boolean => {
     const id = referencedId(value)
     return id !== undefined && deleted.has(id)
