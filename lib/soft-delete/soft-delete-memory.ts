@@ -125,16 +125,28 @@ export function forgetRows<W>(
   })
 }
 
+type Walks = readonly (readonly [EntityMetadata, readonly RelationMetadata[]])[]
+
+/** Per class (metadata is built per boot, like the graph): its walks for a hard delete and for a soft delete. */
+const walksByClass = new WeakMap<EntityMetadata, { hard?: Walks; soft?: Walks }>()
+
 /**
  * Per class referencing `meta`, the relations whose loaded values a hard delete (or soft delete) of its rows
  * changes. Required references cannot point at a hard-deleted row (the delete checked), and a soft delete
- * leaves to-one references as they are: only the rest make it worth walking the instances.
+ * leaves to-one references as they are: only the rest make it worth walking the instances. Computed once
+ * per class: every delete and soft delete asks.
  */
-function relationsToWalk<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata, isHardDelete: boolean): [EntityMetadata, RelationMetadata[]][] {
+function relationsToWalk<W>(host: SoftDeleteMemoryHost<W>, meta: EntityMetadata, isHardDelete: boolean): Walks {
+  let cached = walksByClass.get(meta)
+  if (!cached) walksByClass.set(meta, (cached = {}))
+  const known = isHardDelete ? cached.hard : cached.soft
+  if (known) return known
   const walks: [EntityMetadata, RelationMetadata[]][] = []
   for (const [owner, references] of host.graph.referenceRelations(meta)) {
     const relations = references.filter((relation) => (isHardDelete ? !relation.isDependency : relation.kind === 'toMany'))
     if (relations.length > 0) walks.push([owner, relations])
   }
+  if (isHardDelete) cached.hard = walks
+  else cached.soft = walks
   return walks
 }
