@@ -4,6 +4,7 @@ import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { compileBeforeFlush } from '../query/compile-before-flush.js'
 import { SoftDeleteCompiler, type DeletedAtChange } from '../query/soft-delete-compiler.js'
 import { auditNow, checkReason } from '../soft-delete/deletion-audit.js'
+import { mayShowRows, noteRowsChanged } from '../soft-delete/soft-delete-memory.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
 import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
@@ -50,6 +51,13 @@ async function bulk(
     const stamp = mode === 'softDelete' ? host.nextDeletionStamp() : undefined
     try {
       const statements = new SoftDeleteCompiler(host.compiler)
+      if (!wantsEvent(host, meta, mode) && !mayShowRows(host, meta, mode === 'softDelete')) {
+        // No hook, no listener and no loaded instance needs the rows' ids: the UPDATE returns none.
+        const query = statements.updateWhere(meta, mode, where, stamp, audit, false)
+        const changed = await connection.execute(query.text, query.params)
+        if (changed > 0) noteRowsChanged(host, host.currentWork(), meta, mode === 'softDelete')
+        return changed
+      }
       const hooked = await beforeSelectedRows(host, connection, meta, mode, () => statements.selectUpdateWhere(meta, mode, where))
       // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
       const query = statements.updateWhere(meta, mode, where, stamp, audit)
@@ -61,4 +69,9 @@ async function bulk(
       throw typed instanceof UniqueConstraintError && mode === 'restore' ? UniqueConstraintError.inRestore(typed, `restore the matching ${meta.className} rows`) : typed
     }
   })
+}
+
+/** Whether a hook or listener of the class wants to hear of the bulk soft delete or restore (it gets the rows). */
+function wantsEvent(host: SoftDeleteHost, meta: EntityMetadata, mode: DeletedAtChange): boolean {
+  return host.hooks.isActive && host.hooks.wants(meta, mode)
 }

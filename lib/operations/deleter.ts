@@ -12,6 +12,7 @@ import { ConcurrencyError } from '../errors/concurrency-error.js'
 import type { DeleteHost } from './operation-host.js'
 import { readDependents } from './dependents-reader.js'
 import { afterRows, beforeRows } from './hook-calls.js'
+import { deleteUnreferenced } from './unreferenced-delete.js'
 import type { LifecycleOperation } from '../hooks/lifecycle-events.js'
 import { typedError } from '../hooks/hook-runner.js'
 
@@ -39,14 +40,20 @@ export async function getReferencers(host: DeleteHost, entity: Stateful): Promis
 }
 
 /**
- * @internal Hard-deletes one instance's row after checking, in the same transaction, that nothing
- * depends on it; detaches the instance and clears in-memory references to it.
+ * @internal Hard-deletes one instance's row after checking, in the same statement or transaction, that
+ * nothing depends on it; detaches the instance and clears in-memory references to it.
  */
 export async function deleteInstance(host: DeleteHost, entity: Stateful): Promise<void> {
   const meta = await enterInstance(host, entity)
   const state = entity[STATE]
   const id = state.values[0]
   const statements = new DeleteCompiler(host.compiler)
+  try {
+    if (await deleteUnreferenced(host, statements, meta, id)) return
+  } catch (error) {
+    if (error instanceof ForeignKeyError) await explainForeignKeyFailure(host, statements, host.graph.dependencyRelations(meta), [id], meta.describeRow(id), error)
+    throw error
+  }
   const deleted = await deleteRows(host, statements, meta, () => meta.describeRow(id), async () => (state.status === DETACHED ? [] : [id]), 'delete')
   if (deleted > 0) return
   // Another delete() of this instance got there first (both started before either ended).
@@ -128,11 +135,21 @@ async function deleteRows(
   } catch (error) {
     // The RESTRICT constraint caught a dependent that appeared after the check (another process):
     // report it as what it is, with fresh counts.
-    if (error instanceof ForeignKeyError && ids.length > 0) {
-      await host.afterFlush((connection) => refuseIfDependents(host, statements, connection, dependencies, ids, labelOf(), error))
-    }
+    if (error instanceof ForeignKeyError && ids.length > 0) await explainForeignKeyFailure(host, statements, dependencies, ids, labelOf(), error)
     throw error
   }
+}
+
+/** A DELETE that a RESTRICT foreign key refused: a DependentsError with fresh counts, when dependents are what refused it. */
+async function explainForeignKeyFailure(
+  host: DeleteHost,
+  statements: DeleteCompiler,
+  dependencies: RelationsByClass,
+  ids: readonly unknown[],
+  label: string,
+  error: ForeignKeyError,
+): Promise<void> {
+  await host.afterFlush((connection) => refuseIfDependents(host, statements, connection, dependencies, ids, label, error))
 }
 
 async function refuseIfDependents(

@@ -1,9 +1,13 @@
 import type { Dialect } from '../dialect/dialect.js'
 import { visibilitySql } from '../dialect/soft-delete-sql.js'
+import type { ColumnType } from '../metadata/column-type.js'
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata } from '../metadata/entity-metadata.js'
 import { callWhereSql } from './call-where.js'
 import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
+
+/** The text of each class's guarded single-row DELETE, per compiler (one per booted ORM): it never varies. */
+const guardedDeletes = new WeakMap<QueryCompiler, Map<EntityMetadata, { readonly text: string; readonly types: readonly ColumnType[] }>>()
 
 /**
  * @internal Builds the statements of a guarded hard delete (`delete()`, `Class.delete({ where })`) and of
@@ -63,6 +67,32 @@ export class DeleteCompiler {
     const params = new ParamList(this.#dialect)
     const condition = this.query.inIds(this.#quote(meta.idColumn.name), meta.idColumn.type, ids, params)
     return { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${condition}`, params: params.values }
+  }
+
+  /**
+   * The DELETE of one row that only happens when no row of `dependencies` points at it (soft-deleted ones
+   * included): `DELETE ... WHERE id = ? AND NOT EXISTS (...)`, one statement, atomic on its own. The
+   * dependencies are required to-one relations, so each check reads the referencing column's index.
+   */
+  deleteUnreferenced(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, id: unknown): CompiledQuery {
+    let statements = guardedDeletes.get(this.query)
+    if (!statements) guardedDeletes.set(this.query, (statements = new Map()))
+    let statement = statements.get(meta)
+    if (!statement) {
+      const types: ColumnType[] = [meta.idColumn.type]
+      const guards = [`${this.#quote(meta.idColumn.name)} = ${this.#dialect.placeholder(1)}`]
+      for (const [owner, relations] of dependencies) {
+        for (const relation of relations) {
+          const column = relation.column as ColumnMetadata
+          types.push(column.type)
+          const match = `${this.#quote(column.name)} = ${this.#dialect.placeholder(types.length)}`
+          guards.push(`NOT EXISTS (SELECT 1 FROM ${this.#quote(owner.tableName)} WHERE ${match})`)
+        }
+      }
+      statement = { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${guards.join(' AND ')}`, types }
+      statements.set(meta, statement)
+    }
+    return { text: statement.text, params: statement.types.map((type) => this.#dialect.encode(type, id)) }
   }
 
   /** The condition "this row of `owner` points at one of the ids through `relation`". */

@@ -12,7 +12,7 @@ export type DeletedAtChange = 'softDelete' | 'restore'
 /**
  * @internal Builds the statements of the explicit soft-delete API: the UPDATEs of deleted_at (one instance,
  * a where, a cascade level, a restore), the lookups of a restore's parent check and of a cascade, and purge.
- * Every UPDATE returns the ids it hit, then the new version of a versioned class.
+ * Every UPDATE returns the ids it hit, then the new version of a versioned class (a bulk one may return nothing).
  */
 export class SoftDeleteCompiler {
   readonly #dialect: Dialect
@@ -43,11 +43,19 @@ export class SoftDeleteCompiler {
 
   /**
    * `Class.softDelete({ where })` (with `stamp`) or `Class.restore({ where })`; a restore skips the rows
-   * whose required soft-deletable parent stays soft-deleted.
+   * whose required soft-deletable parent stays soft-deleted. Without `returning`, the UPDATE returns no
+   * rows (run it for its count of changed rows).
    */
-  updateWhere(meta: EntityMetadata, change: DeletedAtChange, where: object, stamp: Date | undefined, audit?: DeletionAudit): CompiledQuery {
+  updateWhere(
+    meta: EntityMetadata,
+    change: DeletedAtChange,
+    where: object,
+    stamp: Date | undefined,
+    audit?: DeletionAudit,
+    returning = true,
+  ): CompiledQuery {
     const guard = change === 'restore' ? this.#liveParents(meta) : []
-    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard)
+    return this.#updateDeletedAt(meta, change, stamp, audit, (params) => callWhereSql(this.query, meta, where, params, change), guard, returning)
   }
 
   /** The rows (full, as `find` reads them) that {@link updateWhere} would change: a before phase's rows. */
@@ -130,7 +138,7 @@ export class SoftDeleteCompiler {
    * soft-deleted rows are restored (those deleted within the millisecond of `stamp` when given: PostgreSQL
    * keeps microseconds that a JavaScript Date drops). Every update of a versioned row increments its
    * version, soft delete and restore included. An audited class also gets the soft delete's `audit` (actor
-   * and reason), or NULL in both for a restore.
+   * and reason), or NULL in both for a restore. With `returning` it returns the ids, then the new versions.
    */
   #updateDeletedAt(
     meta: EntityMetadata,
@@ -139,6 +147,7 @@ export class SoftDeleteCompiler {
     audit: DeletionAudit | undefined,
     buildCondition: (params: ParamList) => string,
     guard: readonly string[] = [],
+    returning = true,
   ): CompiledQuery {
     const dialect = this.#dialect
     const deletedAt = this.#quote((meta.deletedAtColumn as ColumnMetadata).name)
@@ -152,9 +161,9 @@ export class SoftDeleteCompiler {
     const version = meta.versionColumn && this.#quote(meta.versionColumn.name)
     if (version) set += `, ${version} = COALESCE(${version}, 0) + 1`
     const condition = this.#targets(meta, change, stamp, buildCondition, guard, params)
-    const returning = `${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`
-    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${condition} RETURNING ${returning}`
-    return { text, params: params.values }
+    const text = `UPDATE ${this.#quote(meta.tableName)} SET ${set} WHERE ${condition}`
+    if (!returning) return { text, params: params.values }
+    return { text: `${text} RETURNING ${this.#quote(meta.idColumn.name)}${version ? `, ${version}` : ''}`, params: params.values }
   }
 
   /**
