@@ -67,8 +67,7 @@ class WritePlanner {
   plan(taken: TakenWork): WritePlan {
     const { order } = this
     const insertGroups = [...groupByClass(taken.inserts)].sort(([a], [b]) => order.insertRank(a) - order.insertRank(b))
-    const { positions } = this.encoder
-    insertGroups.forEach(([, entities], op) => entities.forEach((entity, row) => positions.set(entity, { op, row })))
+    this.encoder.setInsertGroups(insertGroups)
     insertGroups.forEach(([meta, entities], op) => this.#planInsert(meta, entities, op))
     this.#ops.push(...this.encoder.fixups.values())
     this.#planUpdates(taken)
@@ -80,13 +79,16 @@ class WritePlanner {
   #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
     const { encoder } = this
     encoder.hasPendingIds = false
-    const rows = entities.map((entity, row) => {
+    const columns = meta.insertColumns
+    const rows = new Array<unknown[]>(entities.length)
+    for (let row = 0; row < entities.length; row++) {
+      const entity = entities[row] as Stateful
       try {
-        return encoder.encodeRow(entity[STATE], meta.insertColumns, { op, row })
+        rows[row] = encoder.encodeRow(entity[STATE], columns, op, row)
       } catch (error) {
         throw aboutInstance(error, entity)
       }
-    })
+    }
     this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: encoder.hasPendingIds })
     this.#touched.add(meta)
     for (const relation of meta.collectionRelations) {
@@ -157,7 +159,7 @@ class WritePlanner {
     const row = encoder.encodeRow(state, group.op.columns, undefined)
     row.push(encoder.dialect.encode(meta.idColumn.type, state.values[0]))
     if (meta.versionColumn) {
-      row.push(encoder.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
+      row.push(loadedVersion(state, meta.versionColumn))
       this.#versioned.push(entity)
     }
     group.op.rows.push(row)

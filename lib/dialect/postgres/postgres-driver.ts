@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig, QueryResult } from 'pg'
 import { resolvePendingIds, RowsMissed } from '../dialect.js'
-import type { Connection, Driver, RawRow, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, Driver, RawRow, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
 import { runReportedAsync, type QueryListener } from '../query-event.js'
 import { checkIn, checkOut, rollbackAndRelease } from './postgres-clients.js'
 import { PostgresDialect } from './postgres-dialect.js'
 import { PostgresSchemaSession } from './postgres-schema-session.js'
-import { PostgresWriteCompiler } from './postgres-write-compiler.js'
+import { statementName } from './statement-name.js'
+import { ALL_OR_NOTHING_MISSED, PostgresWriteCompiler } from './postgres-write-compiler.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
 type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
@@ -120,6 +120,18 @@ export class PostgresDriver implements Driver {
     if (this.#ownsPool) await this.#pool.end()
   }
 
+  /** @internal Runs a batched UPDATE as one statement that changes nothing unless it hits every row; false when it missed. */
+  async runAllOrNothing(target: Queryable, op: UpdateOp): Promise<boolean> {
+    const statement = this.#writes.compileAllOrNothing(op)
+    try {
+      await this.run(target, statement.text, statement.params)
+      return true
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ALL_OR_NOTHING_MISSED) return false
+      throw error
+    }
+  }
+
   /** @internal Runs the ops in order on one client; the caller provides atomicity. */
   async runOps(client: Queryable, ops: readonly WriteOp[]): Promise<WriteResult> {
     const results: WriteResult = []
@@ -198,6 +210,9 @@ class PostgresConnection implements Connection {
     // though: one that hits 9 of its 10 rows succeeds, and must still be rolled back.
     const [only] = ops
     if (ops.length === 1 && only && (only.kind !== 'update' || only.rows.length === 1)) return this.driver.runOps(this.target, ops)
+    // Alone, it runs as one statement that fails unless it hits every row; after a miss, the transaction
+    // below runs it again and finds which rows missed (or commits, if they are back by then).
+    if (ops.length === 1 && only?.kind === 'update' && !this.inTransaction && (await this.driver.runAllOrNothing(this.target, only))) return [undefined]
     const client = await checkOut(this.target as Pool)
     try {
       await client.query('BEGIN')
@@ -210,13 +225,6 @@ class PostgresConnection implements Connection {
       throw error
     }
   }
-}
-
-/** A prepared statement name that only this text gets, in every boot and every process. */
-function statementName(text: string): string {
-  // A counter would restart at each boot while the server connections of a pool passed in keep the
-  // statements the earlier boot prepared under the same names.
-  return `veil_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`
 }
 
 /** A transaction (depth 0) or savepoint (depth > 0) on one dedicated pooled client. */
