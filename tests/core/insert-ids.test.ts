@@ -12,14 +12,24 @@ class Item extends Entity {
   }
 }
 
+/** The same with BIGINT ids, which SQLite hands back as bigints. */
+class BigItem extends Entity {
+  static ormClassSettings_ = { idType: 'BIGINT' }
+  @Column() name: string
+  constructor(name: string) {
+    super()
+    this.name = name
+  }
+}
+
 /** More rows than two of SQLite's multi-row insert chunks (64 rows each), and a remainder. */
 const COUNT = 150
 
 /** Each instance's id, checked against the name of the row that holds it. */
-async function namesByInstanceId(items: readonly Item[]): Promise<[string, unknown][]> {
-  const rows = await rawRows('SELECT id, name FROM item')
-  const names = new Map(rows.map((row) => [Number(row.id), row.name]))
-  return items.map((item) => [item.name, names.get(Number(item.id))])
+async function namesByInstanceId(items: readonly (Item | BigItem)[], table = 'item'): Promise<[string, unknown][]> {
+  const rows = await rawRows(`SELECT id, name FROM ${table}`)
+  const names = new Map(rows.map((row) => [String(row.id), row.name]))
+  return items.map((item) => [item.name, names.get(String(item.id))])
 }
 
 describeEachDialect('generated ids of a batched insert', (db) => {
@@ -29,6 +39,14 @@ describeEachDialect('generated ids of a batched insert', (db) => {
     await ORM.flush()
     expect(await namesByInstanceId(items)).toEqual(items.map((item) => [item.name, item.name]))
     expect(new Set(items.map((item) => item.id)).size).toBe(COUNT)
+  })
+
+  it('gives each new instance with a BIGINT id the id of its own row, as a bigint', async () => {
+    await db.boot([BigItem])
+    const items = Array.from({ length: COUNT }, (_, i) => new BigItem(`big-${i}`))
+    await ORM.flush()
+    expect(await namesByInstanceId(items, 'big_item')).toEqual(items.map((item) => [item.name, item.name]))
+    expect(items.every((item) => typeof item.id === 'bigint')).toBe(true)
   })
 
   it('gives each new instance the id of its own row when a trigger on the table inserts rows of its own', async () => {
