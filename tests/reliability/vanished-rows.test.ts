@@ -127,7 +127,7 @@ describeEachDialect('writes to vanished rows', (db) => {
     expect(queries).toEqual([
       db.isPostgres
         ? 'WITH hit AS (UPDATE "account" AS t SET "email" = v.c0, "updated_at" = $2::timestamptz FROM unnest($1::text[], $3::int4[]) ' +
-          'AS v(c0, id) WHERE t."id" = v.id RETURNING t."id") SELECT 1 / (count(*) = $4)::int FROM hit'
+          'AS v(c0, id) WHERE t."id" = v.id RETURNING t."id") SELECT 1 / (count(*) OVER () = $4)::int FROM hit'
         : 'UPDATE "account" SET "email" = ?, "updated_at" = ? WHERE "id" = ?',
     ])
   })

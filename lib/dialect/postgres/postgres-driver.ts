@@ -124,8 +124,8 @@ export class PostgresDriver implements Driver {
   async runAllOrNothing(target: Queryable, op: UpdateOp): Promise<boolean> {
     const statement = this.#writes.compileAllOrNothing(op)
     try {
-      await this.run(target, statement.text, statement.params)
-      return true
+      const result = await this.run(target, statement.text, statement.params, 'array')
+      return result.rows.length === op.rows.length
     } catch (error) {
       if ((error as { code?: unknown }).code === ALL_OR_NOTHING_MISSED) return false
       throw error

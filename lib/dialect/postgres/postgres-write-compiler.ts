@@ -62,14 +62,15 @@ export class PostgresWriteCompiler extends WriteCompiler<PostgresWrite> {
   }
 
   /**
-   * A batched UPDATE as one statement that changes nothing unless it hits every row: a miss divides by
-   * zero ({@link ALL_OR_NOTHING_MISSED}), which rolls the whole statement back without a transaction.
+   * A batched UPDATE as one statement that changes nothing unless it hits every row: a partial miss divides
+   * by zero ({@link ALL_OR_NOTHING_MISSED}), which rolls the whole statement back without a transaction, and
+   * missing every row returns no row. One row per row hit, so that the query log counts the rows changed.
    */
   compileAllOrNothing(op: UpdateOp): PostgresWrite {
     const update = this.compileUpdate(op)
     const params = [...update.params, op.rows.length]
-    const text = `WITH hit AS (${update.text}) SELECT 1 / (count(*) = $${params.length})::int FROM hit`
-    return { ...update, text, params, rowMode: undefined, result: 'none' }
+    const text = `WITH hit AS (${update.text}) SELECT 1 / (count(*) OVER () = $${params.length})::int FROM hit`
+    return { ...update, text, params, result: 'none' }
   }
 
   protected override compileLink(op: LinkOp): PostgresWrite {

@@ -30,7 +30,7 @@ export function runInsert(runner: InsertRunner, insert: SqliteInsert): unknown[]
 
 /** Whether the ids of a multi-row run are sure to be consecutive (see SqliteInsert): one lookup per insert op. */
 function hasConsecutiveIds(runner: InsertRunner, insert: SqliteInsert): boolean {
-  const check = (): boolean => runner.statement(insert.consecutiveIdsText).pluck(true).get(insert.table) === 1
+  const check = (): boolean => Number(runner.statement(insert.consecutiveIdsText).pluck(true).get(insert.table)) === 1
   const { onQuery } = runner
   return onQuery ? runReported(onQuery, insert.consecutiveIdsText, [insert.table], 1, check, () => 1) : check()
 }
