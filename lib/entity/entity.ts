@@ -1,5 +1,5 @@
 import { DETACHED, STATE, type EntityState, type Stateful } from '../state/entity-state.js'
-import { requireRuntime } from '../session/active-runtime.js'
+import { activeRuntime, requireRuntime } from '../session/active-runtime.js'
 import type { Runtime } from '../session/runtime.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { installBuiltinAccessors } from './accessors.js'
@@ -51,7 +51,8 @@ export abstract class Entity {
   declare [STATE]: EntityState
 
   constructor() {
-    const runtime = requireRuntime(`create a ${new.target.name}`)
+    // The message is built only when there is no runtime: this runs once per new instance.
+    const runtime = activeRuntime() ?? requireRuntime(`create a ${new.target.name}`)
     runtime.tracker.trackNew(this as unknown as Stateful, runtime.metadataFor(new.target, new.target.name))
   }
 

@@ -6,7 +6,10 @@ import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { DETACHED, EntityState, MANAGED, NEW, STATE, clearPendingSlot, serializeMutable, type Stateful } from '../state/entity-state.js'
 import { trackedArray } from '../state/tracked-array.js'
 import { journalInstance } from './journal.js'
-import { ownerOf, type UnitOfWork } from './unit-of-work.js'
+import { ownerOf, type JournalEntry, type UnitOfWork } from './unit-of-work.js'
+
+/** The journal entry of every instance created inside a transaction: one shared object, not one per instance. */
+const CREATED: JournalEntry = Object.freeze({ created: true })
 
 /**
  * @internal The parts of the booted ORM that change tracking works with, handed over directly rather than
@@ -55,7 +58,7 @@ export class ChangeTracker {
     state.owner = work
     work.newEntities.add(entity)
     work.isHeldBack = false
-    work.journal?.set(entity, { created: true })
+    work.journal?.set(entity, CREATED)
     if (work === this.#scopes.globalWork) this.#scheduler.schedule()
   }
 

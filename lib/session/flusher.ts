@@ -175,16 +175,22 @@ function putBack(work: UnitOfWork, taken: TakenWork, backgroundError: OrmError |
 function applyResults(context: FlushContext, work: UnitOfWork, taken: TakenWork, plan: WritePlan, result: WriteResult, now: Date): void {
   plan.insertGroups.forEach(([meta, entities], op) => {
     const ids = result[op]
-    entities.forEach((entity, row) => {
+    const createdAt = meta.createdAtColumn.index
+    const updatedAt = meta.updatedAtColumn.index
+    const version = meta.versionColumn?.index
+    const { identityMap } = context
+    for (let row = 0; row < entities.length; row++) {
+      const entity = entities[row] as Stateful
       const state = entity[STATE]
-      if (ids) state.values[0] = ids[row]
-      state.values[meta.createdAtColumn.index] = now
-      state.values[meta.updatedAtColumn.index] = now
-      if (meta.versionColumn) state.values[meta.versionColumn.index] = 1
+      const values = state.values
+      if (ids) values[0] = ids[row]
+      values[createdAt] = now
+      values[updatedAt] = now
+      if (version !== undefined) values[version] = 1
       state.status = MANAGED
       if (!state.dirty) state.owner = undefined
-      context.identityMap.set(meta, state.values[0], entity)
-    })
+      identityMap.set(meta, values[0], entity)
+    }
   })
   for (const entity of plan.versioned) {
     const state = entity[STATE]

@@ -21,51 +21,66 @@ export const AFTER_INSERTS = Number.POSITIVE_INFINITY
  * reference to a row inserted later is written NULL and set by a fix-up UPDATE once both rows exist.
  */
 export class RowEncoder {
-  /** Where each instance inserted by the write is inserted; filled by the planner before encoding. */
-  readonly positions = new Map<Stateful, Position>()
   /** The fix-up UPDATEs, one per foreign-key column. */
   readonly fixups = new Map<ColumnMetadata, UpdateOp>()
   /** Set when a cell encoded since the caller last cleared it is a PendingId. */
   hasPendingIds = false
+  /** The write's timestamp as a cell, encoded once: every row of the write carries the same one. */
+  readonly #nowCell: unknown
+  /** What the write inserts, in op order; positions are looked up only when a reference needs one. */
+  #insertGroups: readonly (readonly [unknown, readonly Stateful[]])[] = []
+  #positions: Map<Stateful, Position> | undefined
 
   constructor(
     readonly dialect: Dialect,
     readonly now: Date,
-  ) {}
+  ) {
+    this.#nowCell = dialect.encode('date', now)
+  }
 
-  /** The cells of `columns` for one row; `inserting` is the row's position when the write inserts it. */
-  encodeRow(state: EntityState, columns: readonly ColumnMetadata[], inserting: Position | undefined): unknown[] {
+  /** Records where each instance inserted by the write is inserted: op i inserts `groups[i]`, in row order. */
+  setInsertGroups(groups: readonly (readonly [unknown, readonly Stateful[]])[]): void {
+    this.#insertGroups = groups
+    this.#positions = undefined
+  }
+
+  /** Where the write inserts `entity`; undefined when it does not. */
+  positionOf(entity: Stateful): Position | undefined {
+    // Built on the first reference to an inserted row: a write without references never needs it.
+    if (!this.#positions) {
+      const positions = new Map<Stateful, Position>()
+      this.#insertGroups.forEach(([, entities], op) => entities.forEach((inserted, row) => positions.set(inserted, { op, row })))
+      this.#positions = positions
+    }
+    return this.#positions.get(entity)
+  }
+
+  /**
+   * The cells of `columns` for one row; `insertOp` and `insertRow` say where the write inserts the row
+   * (`insertOp` undefined: the write updates it).
+   */
+  encodeRow(state: EntityState, columns: readonly ColumnMetadata[], insertOp: number | undefined, insertRow = 0): unknown[] {
     const { dialect } = this
     const row = new Array<unknown>(columns.length)
     for (let c = 0; c < columns.length; c++) {
       const column = columns[c] as ColumnMetadata
-      if (column.role === 'createdAt' || column.role === 'updatedAt') {
-        row[c] = dialect.encode('date', this.now)
-        continue
-      }
-      if (column.role === 'version') {
-        row[c] = dialect.encode('integer', inserting ? 1 : loadedVersion(state, column) + 1)
-        continue
+      switch (column.role) {
+        case 'createdAt':
+        case 'updatedAt':
+          row[c] = this.#nowCell
+          continue
+        case 'version':
+          row[c] = insertOp === undefined ? loadedVersion(state, column) + 1 : 1
+          continue
       }
       const value = state.values[column.index]
       if (value === undefined || value === null) {
         if (!column.nullable) throw ValidationError.required(state.meta.className, column.property, describeRow(state))
         row[c] = null
-        continue
-      }
-      if (column.role === 'relation') {
-        row[c] = this.#referenceCell(state, column, value, inserting)
-        continue
-      }
-      const wrongType = (): ValidationError =>
-        ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
-      if (!isWritableValue(column.type, value)) throw wrongType()
-      if (column.type === 'json' && column.objectTrap !== undefined) column.objectTrap.check(value)
-      try {
-        row[c] = dialect.encode(column.type, value)
-      } catch {
-        // JSON.stringify throws on cycles and nested bigints: still a value of the wrong shape.
-        throw wrongType()
+      } else if (column.role === 'relation') {
+        row[c] = this.#referenceCell(state, column, value, insertOp === undefined ? undefined : { op: insertOp, row: insertRow })
+      } else {
+        row[c] = encodeValue(dialect, state, column, value)
       }
     }
     return row
@@ -79,7 +94,7 @@ export class RowEncoder {
     const state = target[STATE]
     if (state.status === MANAGED) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
     if (state.status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(source), describeRow(state))
-    const position = this.positions.get(target)
+    const position = this.positionOf(target)
     if (!position) throw ValidationError.unsavedTarget(relation.path, describeRow(source), state.meta.className)
     if (!state.meta.isIdGenerated) return this.dialect.encode(state.meta.idColumn.type, state.values[0])
     if (position.op >= forOp) throw new Error(`internal: ${relation.path} references a row inserted later in the same write`)
@@ -94,7 +109,7 @@ export class RowEncoder {
       const hint = value instanceof Promise ? ' (a promise: await the relation before assigning it)' : ''
       throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}${hint}`, `a ${relation.target.className} instance`, value)
     }
-    const position = value[STATE].status === MANAGED ? undefined : this.positions.get(value)
+    const position = value[STATE].status === MANAGED ? undefined : this.positionOf(value)
     if (inserting && position && isWrittenLater(position, inserting, value[STATE].meta.isIdGenerated)) {
       // Only an optional reference can wait for its target: required ones follow the insert order.
       if (!column.nullable) throw new Error(`internal: ${relation.path} requires a row inserted later in the same write`)
@@ -112,7 +127,7 @@ export class RowEncoder {
       this.fixups.set(column, op)
     }
     const targetState = target[STATE]
-    const targetPosition = this.positions.get(target) as Position
+    const targetPosition = this.positionOf(target) as Position
     const targetCell = targetState.meta.isIdGenerated
       ? new PendingId(targetPosition.op, targetPosition.row, targetState.meta.idColumn.type)
       : this.dialect.encode(targetState.meta.idColumn.type, targetState.values[0])
@@ -121,6 +136,19 @@ export class RowEncoder {
       : this.dialect.encode(source.meta.idColumn.type, source.values[0])
     op.rows.push([targetCell, sourceCell])
   }
+}
+
+/** One column's value as a cell, checked against the column's type (a json value against its object trap too). */
+function encodeValue(dialect: Dialect, state: EntityState, column: ColumnMetadata, value: unknown): unknown {
+  if (isWritableValue(column.type, value)) {
+    if (column.type === 'json' && column.objectTrap !== undefined) column.objectTrap.check(value)
+    try {
+      return dialect.encode(column.type, value)
+    } catch {
+      // JSON.stringify throws on cycles and nested bigints: still a value of the wrong shape.
+    }
+  }
+  throw ValidationError.wrongType(`${state.meta.className}.${column.property} on ${describeRow(state)}`, EXPECTED_VALUE[column.type], value)
 }
 
 /** @internal The version this process loaded; NULL (a version column added to a table with rows) counts as 0. */

@@ -67,8 +67,7 @@ class WritePlanner {
   plan(taken: TakenWork): WritePlan {
     const { order } = this
     const insertGroups = [...groupByClass(taken.inserts)].sort(([a], [b]) => order.insertRank(a) - order.insertRank(b))
-    const { positions } = this.encoder
-    insertGroups.forEach(([, entities], op) => entities.forEach((entity, row) => positions.set(entity, { op, row })))
+    this.encoder.setInsertGroups(insertGroups)
     insertGroups.forEach(([meta, entities], op) => this.#planInsert(meta, entities, op))
     this.#ops.push(...this.encoder.fixups.values())
     this.#planUpdates(taken)
@@ -80,13 +79,16 @@ class WritePlanner {
   #planInsert(meta: EntityMetadata, entities: readonly Stateful[], op: number): void {
     const { encoder } = this
     encoder.hasPendingIds = false
-    const rows = entities.map((entity, row) => {
+    const columns = meta.insertColumns
+    const rows = new Array<unknown[]>(entities.length)
+    for (let row = 0; row < entities.length; row++) {
+      const entity = entities[row] as Stateful
       try {
-        return encoder.encodeRow(entity[STATE], meta.insertColumns, { op, row })
+        rows[row] = encoder.encodeRow(entity[STATE], columns, op, row)
       } catch (error) {
         throw aboutInstance(error, entity)
       }
-    })
+    }
     this.#ops.push({ kind: 'insert', meta, columns: meta.insertColumns, rows, hasPendingIds: encoder.hasPendingIds })
     this.#touched.add(meta)
     for (const relation of meta.collectionRelations) {
@@ -107,7 +109,7 @@ class WritePlanner {
    * row too, and a versioned row also requires and increments its version.
    */
   #planUpdates(taken: TakenWork): void {
-    const groups = new Map<string, UpdateGroup>()
+    const groups = new UpdateGroups()
     taken.updates.forEach((entity, i) => {
       try {
         this.#planUpdate(groups, entity, taken.updatedSlots[i] as Set<number>)
@@ -116,7 +118,7 @@ class WritePlanner {
       }
     })
     const { order } = this
-    const ordered = [...groups.values()].sort((a, b) => order.insertRank(a.op.meta) - order.insertRank(b.op.meta))
+    const ordered = groups.inFirstSeenOrder.sort((a, b) => order.insertRank(a.op.meta) - order.insertRank(b.op.meta))
     for (const { op, entities } of ordered) {
       this.#updatedBy.set(this.#ops.length, entities)
       this.#ops.push(op)
@@ -124,15 +126,19 @@ class WritePlanner {
   }
 
   /** Adds one persisted instance's changes to the UPDATE of its class and column set. */
-  #planUpdate(groups: Map<string, UpdateGroup>, entity: Stateful, dirty: Set<number>): void {
+  #planUpdate(groups: UpdateGroups, entity: Stateful, dirty: Set<number>): void {
     const state = entity[STATE]
     const { meta } = state
-    const slots = [...dirty].sort((a, b) => a - b)
-    const columnIndexes = slots.filter((slot) => slot < meta.columns.length)
+    const columnCount = meta.columns.length
+    const columnIndexes: number[] = []
     let hasMembership = false
-    for (const slot of slots) {
+    for (const slot of dirty.size === 1 ? dirty : [...dirty].sort((a, b) => a - b)) {
+      if (slot < columnCount) {
+        columnIndexes.push(slot)
+        continue
+      }
       const relation = meta.relationAtSlot[slot]
-      if (slot >= meta.columns.length && relation?.kind === 'toMany') {
+      if (relation?.kind === 'toMany') {
         this.#junctions.planChanged(entity, state, relation)
         hasMembership = true
       }
@@ -140,8 +146,9 @@ class WritePlanner {
     if (columnIndexes.length === 0 && !hasMembership) return
     const deletedAt = meta.deletedAtColumn
     const isRestore = deletedAt !== undefined && dirty.has(deletedAt.index) && state.values[deletedAt.index] === undefined && parentsThatMustBeLive(meta).length > 0
-    const key = `${meta.className}:${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
-    let group = groups.get(key)
+    // The usual change, one column, keys by its index: no key string built per instance.
+    const key = columnIndexes.length === 1 && !isRestore ? (columnIndexes[0] as number) : `${columnIndexes.join(',')}${isRestore ? ':restore' : ''}`
+    let group = groups.get(meta, key)
     if (!group) {
       const columns = columnIndexes.map((index) => meta.columns[index] as ColumnMetadata)
       // Soft delete and restore change deleted_at only: updatedAt keeps the last change of the data.
@@ -149,7 +156,7 @@ class WritePlanner {
       if (meta.versionColumn) columns.push(meta.versionColumn)
       const op: UpdateOp = { kind: 'update', meta, columns, rows: [], hasPendingIds: false, check: meta.versionColumn, underLiveParents: isRestore }
       group = { op, entities: [] }
-      groups.set(key, group)
+      groups.add(meta, key, group)
       this.#touched.add(meta)
     }
     const { encoder } = this
@@ -157,12 +164,29 @@ class WritePlanner {
     const row = encoder.encodeRow(state, group.op.columns, undefined)
     row.push(encoder.dialect.encode(meta.idColumn.type, state.values[0]))
     if (meta.versionColumn) {
-      row.push(encoder.dialect.encode('integer', loadedVersion(state, meta.versionColumn)))
+      row.push(loadedVersion(state, meta.versionColumn))
       this.#versioned.push(entity)
     }
     group.op.rows.push(row)
     group.entities.push(entity)
     if (encoder.hasPendingIds) (group.op as { hasPendingIds: boolean }).hasPendingIds = true
+  }
+}
+
+/** The UPDATE groups of a write, found by class and column-set key, listed in the order first seen. */
+class UpdateGroups {
+  readonly inFirstSeenOrder: UpdateGroup[] = []
+  readonly #byClass = new Map<EntityMetadata, Map<number | string, UpdateGroup>>()
+
+  get(meta: EntityMetadata, key: number | string): UpdateGroup | undefined {
+    return this.#byClass.get(meta)?.get(key)
+  }
+
+  add(meta: EntityMetadata, key: number | string, group: UpdateGroup): void {
+    let groups = this.#byClass.get(meta)
+    if (!groups) this.#byClass.set(meta, (groups = new Map()))
+    groups.set(key, group)
+    this.inFirstSeenOrder.push(group)
   }
 }
 

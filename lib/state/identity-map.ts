@@ -6,6 +6,8 @@ import type { EntityMetadata } from '../metadata/entity-metadata.js'
  */
 export class IdentityMap {
   readonly #tables = new Map<EntityMetadata, Map<unknown, WeakRef<object>>>()
+  #lastMeta: EntityMetadata | undefined
+  #lastTable: Map<unknown, WeakRef<object>> | undefined
   #writesSinceSweep = 0
   #sizeAfterSweep = 0
 
@@ -15,12 +17,7 @@ export class IdentityMap {
   }
 
   set(meta: EntityMetadata, id: unknown, instance: object): void {
-    let table = this.#tables.get(meta)
-    if (!table) {
-      table = new Map()
-      this.#tables.set(meta, table)
-    }
-    table.set(id, new WeakRef(instance))
+    this.#tableOf(meta).set(id, new WeakRef(instance))
     if (++this.#writesSinceSweep > this.#sizeAfterSweep + 10_000) this.#sweep()
   }
 
@@ -32,6 +29,19 @@ export class IdentityMap {
       const instance = ref.deref()
       if (instance) yield instance
     }
+  }
+
+  /** The ids of one class; the last one asked for is kept at hand, as sets come in runs of one class. */
+  #tableOf(meta: EntityMetadata): Map<unknown, WeakRef<object>> {
+    if (meta === this.#lastMeta) return this.#lastTable as Map<unknown, WeakRef<object>>
+    let table = this.#tables.get(meta)
+    if (!table) {
+      table = new Map()
+      this.#tables.set(meta, table)
+    }
+    this.#lastMeta = meta
+    this.#lastTable = table
+    return table
   }
 
   delete(meta: EntityMetadata, id: unknown): void {

@@ -126,8 +126,8 @@ describeEachDialect('writes to vanished rows', (db) => {
     await ORM.flush()
     expect(queries).toEqual([
       db.isPostgres
-        ? 'UPDATE "account" AS t SET "email" = v.c0, "updated_at" = v.c1 FROM unnest($1::text[], $2::timestamptz[], $3::int4[]) ' +
-          'AS v(c0, c1, id) WHERE t."id" = v.id RETURNING t."id"'
+        ? 'WITH hit AS (UPDATE "account" AS t SET "email" = v.c0, "updated_at" = $2::timestamptz FROM unnest($1::text[], $3::int4[]) ' +
+          'AS v(c0, id) WHERE t."id" = v.id RETURNING t."id") SELECT 1 / (count(*) OVER () = $4)::int FROM hit'
         : 'UPDATE "account" SET "email" = ?, "updated_at" = ? WHERE "id" = ?',
     ])
   })

@@ -35,33 +35,51 @@ describe('insert statements', () => {
     const rows = [['c', 1, null, 'ann'], ['c', 1, null, 'bob']]
     expect(sqlite.compile(insert(writer, rows))).toEqual({
       kind: 'insert',
+      table: 'writer',
       rows,
       chunk: 64,
       chunked: 0,
       manyText: '',
+      manyReturningText: '',
+      consecutiveIdsText: '',
       oneText: `INSERT INTO "writer" (${WRITER_COLUMNS}) VALUES (?, ?, ?, ?)`,
       returnsIds: true,
       bigintIds: false,
     })
   })
 
-  it('inserts full chunks of 64 rows with one statement returning their ids on SQLite, the rest one by one', () => {
+  it('inserts full chunks of 64 rows with one statement on SQLite, the rest one by one, with a check that the ids of a chunk are consecutive', () => {
     const rows = Array.from({ length: 66 }, (_, i) => ['c', i, null, `w${i}`])
     const statement = sqlite.compile(insert(writer, rows))
     expect(statement).toMatchObject({ kind: 'insert', chunk: 64, chunked: 64, oneText: `INSERT INTO "writer" (${WRITER_COLUMNS}) VALUES (?, ?, ?, ?)` })
-    expect(statement.kind === 'insert' && statement.manyText).toBe(
-      `INSERT INTO "writer" (${WRITER_COLUMNS}) VALUES ${new Array(64).fill('(?, ?, ?, ?)').join(', ')} RETURNING "id"`,
-    )
+    const many = `INSERT INTO "writer" (${WRITER_COLUMNS}) VALUES ${new Array(64).fill('(?, ?, ?, ?)').join(', ')}`
+    expect(statement).toMatchObject({
+      manyText: many,
+      manyReturningText: `${many} RETURNING "id"`,
+      consecutiveIdsText:
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?) " +
+        'AND COALESCE((SELECT max(rowid) FROM "writer"), 0) <= 9223372036854775743',
+    })
   })
 
-  it('inserts every row with one unnest() statement on PostgreSQL, returning generated ids', () => {
-    expect(postgres.compile(insert(writer, [['c', 1, null, 'ann'], ['d', 2, null, 'bob']]))).toEqual({
-      text: `INSERT INTO "writer" (${WRITER_COLUMNS}) SELECT * FROM unnest(${WRITER_TYPES}) RETURNING "id"`,
-      params: [['c', 'd'], [1, 2], [null, null], ['ann', 'bob']],
+  it('inserts every row with one unnest() statement on PostgreSQL, the write\'s timestamps bound once, returning generated ids', () => {
+    expect(postgres.compile(insert(writer, [['c', 'c', null, 'ann'], ['c', 'c', null, 'bob']]))).toEqual({
+      text:
+        `INSERT INTO "writer" (${WRITER_COLUMNS}) SELECT $1::timestamptz, $2::timestamptz, v.c0, v.c1 ` +
+        'FROM unnest($3::timestamptz[], $4::text[]) AS v(c0, c1) RETURNING "id"',
+      params: ['c', 'c', [null, null], ['ann', 'bob']],
       rowMode: 'array',
       result: 'ids',
       idType: 'integer',
       idCell: 0,
+    })
+  })
+
+  it('binds every column as an array on PostgreSQL when a class has no other columns than its timestamps', () => {
+    const columns = columnsOf(writer, 'created_at', 'updated_at')
+    expect(postgres.compile(insert(writer, [['c', 'c'], ['c', 'c']], columns))).toMatchObject({
+      text: 'INSERT INTO "writer" ("created_at", "updated_at") SELECT v.c0, v.c1 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS v(c0, c1) RETURNING "id"',
+      params: [['c', 'c'], ['c', 'c']],
     })
   })
 
@@ -74,8 +92,8 @@ describe('insert statements', () => {
     })
     expect(postgres.compile(insert(comment, [row]))).toMatchObject({
       text:
-        'INSERT INTO "comment" ("id", "created_at", "updated_at", "deleted_at", "body", "post_id") SELECT * FROM ' +
-        'unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::int4[])',
+        'INSERT INTO "comment" ("id", "created_at", "updated_at", "deleted_at", "body", "post_id") SELECT v.c0, $2::timestamptz, $3::timestamptz, v.c1, v.c2, v.c3 FROM ' +
+        'unnest($1::uuid[], $4::timestamptz[], $5::text[], $6::int4[]) AS v(c0, c1, c2, c3)',
       result: 'none',
     })
   })
@@ -86,8 +104,8 @@ describe('insert statements', () => {
     const results: WriteResult = [[41, 42]]
     resolvePendingIds(op, results, new PostgresDialect())
     expect(postgres.compile(op)).toMatchObject({
-      text: 'INSERT INTO "posts" ("title", "version", "writer_id") SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[]) RETURNING "id"',
-      params: [['a'], [1], [42]],
+      text: 'INSERT INTO "posts" ("title", "version", "writer_id") SELECT v.c0, $2::int4, v.c1 FROM unnest($1::text[], $3::int4[]) AS v(c0, c1) RETURNING "id"',
+      params: [['a'], 1, [42]],
     })
   })
 })
@@ -124,6 +142,16 @@ describe('update statements', () => {
       result: 'hitIds',
       idType: 'integer',
       idCell: 2,
+    })
+  })
+
+  it('binds the write\'s updated_at once for a batch on PostgreSQL, the changed values and the versions as arrays', () => {
+    const op = update(post, columnsOf(post, 'title', 'updated_at', 'version'), [['t', 'now', 4, 7, 3], ['u', 'now', 5, 8, 4]], { check: post.versionColumn })
+    expect(postgres.compile(op)).toMatchObject({
+      text:
+        'UPDATE "posts" AS t SET "title" = v.c0, "updated_at" = $2::timestamptz, "version" = v.c1 FROM unnest($1::text[], $3::int4[], $4::int4[], $5::int4[]) ' +
+        'AS v(c0, c1, id, chk) WHERE t."id" = v.id AND COALESCE(t."version", 0) = v.chk RETURNING t."id"',
+      params: [['t', 'u'], 'now', [4, 5], [7, 8], [3, 4]],
     })
   })
 

@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryConfig, QueryResult } from 'pg'
 import { resolvePendingIds, RowsMissed } from '../dialect.js'
-import type { Connection, CursorQuery, Driver, RawRow, RowCursor, SchemaSession, TransactionConnection, WriteOp, WriteResult } from '../dialect.js'
+import type { Connection, CursorQuery, Driver, RawRow, RowCursor, SchemaSession, TransactionConnection, UpdateOp, WriteOp, WriteResult } from '../dialect.js'
 import { runReportedAsync, type QueryListener } from '../query-event.js'
 import { checkIn, checkOut, rollbackAndRelease } from './postgres-clients.js'
 import { PostgresCursor } from './postgres-cursor.js'
 import { PostgresDialect } from './postgres-dialect.js'
+import { missedRows, rowCountOf } from './postgres-results.js'
 import { PostgresSchemaSession } from './postgres-schema-session.js'
-import { PostgresWriteCompiler } from './postgres-write-compiler.js'
+import { statementName } from './statement-name.js'
+import { ALL_OR_NOTHING_MISSED, PostgresWriteCompiler } from './postgres-write-compiler.js'
 
 /** Anything `pool.query` and `client.query` both accept. */
 type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>
@@ -121,6 +122,18 @@ export class PostgresDriver implements Driver {
     if (this.#ownsPool) await this.#pool.end()
   }
 
+  /** @internal Runs a batched UPDATE as one statement that changes nothing unless it hits every row; false when it missed. */
+  async runAllOrNothing(target: Queryable, op: UpdateOp): Promise<boolean> {
+    const statement = this.#writes.compileAllOrNothing(op)
+    try {
+      const result = await this.run(target, statement.text, statement.params, 'array')
+      return result.rows.length === op.rows.length
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ALL_OR_NOTHING_MISSED) return false
+      throw error
+    }
+  }
+
   /** @internal Runs the ops in order on one client; the caller provides atomicity. */
   async runOps(client: Queryable, ops: readonly WriteOp[]): Promise<WriteResult> {
     const results: WriteResult = []
@@ -151,21 +164,6 @@ export class PostgresDriver implements Driver {
         return undefined
     }
   }
-}
-
-/** Rows returned, or changed by a statement without RETURNING. */
-function rowCountOf(result: QueryResult): number {
-  return result.rowCount ?? result.rows.length
-}
-
-/** The positions of the rows whose id (cell `idCell`) is not among the ids returned. */
-function missedRows(rows: readonly unknown[][], idCell: number, returned: readonly RawRow[]): number[] {
-  const hit = new Set(returned.map((row) => String(row[0]).toLowerCase()))
-  const missed: number[] = []
-  rows.forEach((row, r) => {
-    if (!hit.has(String(row[idCell]).toLowerCase())) missed.push(r)
-  })
-  return missed
 }
 
 /** Work outside transactions: a single statement runs on the pool; several get their own transaction. */
@@ -199,6 +197,9 @@ class PostgresConnection implements Connection {
     // though: one that hits 9 of its 10 rows succeeds, and must still be rolled back.
     const [only] = ops
     if (ops.length === 1 && only && (only.kind !== 'update' || only.rows.length === 1)) return this.driver.runOps(this.target, ops)
+    // Alone, it runs as one statement that fails unless it hits every row; after a miss, the transaction
+    // below runs it again and finds which rows missed (or commits, if they are back by then).
+    if (ops.length === 1 && only?.kind === 'update' && !this.inTransaction && (await this.driver.runAllOrNothing(this.target, only))) return [undefined]
     const client = await checkOut(this.target as Pool)
     try {
       await client.query('BEGIN')
@@ -215,13 +216,6 @@ class PostgresConnection implements Connection {
   openCursor(query: CursorQuery): Promise<RowCursor> {
     return PostgresCursor.open(this.inTransaction ? { client: this.target as PoolClient } : { pool: this.target as Pool }, query, this.driver.onQuery)
   }
-}
-
-/** A prepared statement name that only this text gets, in every boot and every process. */
-function statementName(text: string): string {
-  // A counter would restart at each boot while the server connections of a pool passed in keep the
-  // statements the earlier boot prepared under the same names.
-  return `veil_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`
 }
 
 /** A transaction (depth 0) or savepoint (depth > 0) on one dedicated pooled client. */

@@ -1,4 +1,5 @@
 import type { ColumnType } from '../../metadata/column-type.js'
+import type { ColumnMetadata } from '../../metadata/entity-metadata.js'
 import type { InsertOp, LinkOp, UpdateOp } from '../dialect.js'
 import { keepHiddenMembersSql } from '../soft-delete-sql.js'
 import { WriteCompiler } from '../write-compiler.js'
@@ -18,17 +19,24 @@ export interface PostgresWrite {
   readonly idCell: number
 }
 
+/** @internal SQLSTATE division_by_zero: what an all-or-nothing UPDATE raises when it missed a row. */
+export const ALL_OR_NOTHING_MISSED = '22012'
+
 /**
  * @internal PostgreSQL's writes: one statement per op whatever its rows, each column bound as one array and
  * spread by `unnest()`, so the statement text stays fixed for any number of rows and is prepared once.
  */
 export class PostgresWriteCompiler extends WriteCompiler<PostgresWrite> {
   protected override compileInsert(op: InsertOp): PostgresWrite {
-    const types = op.columns.map((column) => ARRAY_ELEMENT_SQL[column.type])
-    const text = `${this.insertIntoSql(op)} SELECT * FROM unnest(${arrayParams(types)})${this.returningIdSql(op.meta)}`
+    const binding = new ColumnBinding(op.rows)
+    // A statement without any array would not know the row count (a class with no columns but timestamps).
+    const isShared = op.columns.map((column) => isSameInEveryRow(op, column))
+    const hasArray = isShared.includes(false)
+    const select = op.columns.map((column, c) => binding.cell(c, ARRAY_ELEMENT_SQL[column.type], hasArray && isShared[c] === true))
+    const text = `${this.insertIntoSql(op)} SELECT ${select.join(', ')} FROM ${binding.unnestSql()}${this.returningIdSql(op.meta)}`
     // PostgreSQL returns the rows of INSERT ... SELECT in the order they were produced.
     const result = op.meta.isIdGenerated ? 'ids' : 'none'
-    return { text, params: transpose(op.rows, op.columns.length), rowMode: 'array', result, idType: op.meta.idColumn.type, idCell: 0 }
+    return { text, params: binding.params, rowMode: 'array', result, idType: op.meta.idColumn.type, idCell: 0 }
   }
 
   /** One row checks the row count; a batch (`UPDATE ... FROM unnest`) returns the ids it hit. */
@@ -42,14 +50,27 @@ export class PostgresWriteCompiler extends WriteCompiler<PostgresWrite> {
         `WHERE ${this.idSql(op.meta)} = $${n + 1}${this.updateGuardSql(op, `$${n + 2}`, '', (i) => `$${i + 1}`)}`
       return { text, params: op.rows[0] as unknown[], rowMode: undefined, result: 'hitOne', idType, idCell: n }
     }
-    const types = [...op.columns, op.meta.idColumn, ...(op.check ? [op.check] : [])].map((column) => ARRAY_ELEMENT_SQL[column.type])
-    // Aliases of the unnest() columns: the new values, the row's id, the checked value.
-    const aliases = [...op.columns.map((_, i) => `c${i}`), 'id', ...(op.check ? ['chk'] : [])]
+    const binding = new ColumnBinding(op.rows)
+    const values = op.columns.map((column, i) => binding.cell(i, ARRAY_ELEMENT_SQL[column.type], isSameInEveryRow(op, column)))
+    const id = binding.cell(n, ARRAY_ELEMENT_SQL[idType], false, 'id')
+    const check = op.check ? binding.cell(n + 1, ARRAY_ELEMENT_SQL[op.check.type], false, 'chk') : ''
     const text =
-      `UPDATE ${table} AS t SET ${this.updateSetSql(op, (i) => `v.c${i}`, 't.')} FROM unnest(${arrayParams(types)}) ` +
-      `AS v(${aliases.join(', ')}) WHERE ${this.idSql(op.meta, 't.')} = v.id${this.updateGuardSql(op, 'v.chk', 't.', (i) => `v.c${i}`)} ` +
+      `UPDATE ${table} AS t SET ${this.updateSetSql(op, (i) => values[i] as string, 't.')} FROM ${binding.unnestSql()} ` +
+      `WHERE ${this.idSql(op.meta, 't.')} = ${id}${this.updateGuardSql(op, check, 't.', (i) => values[i] as string)} ` +
       `RETURNING ${this.idSql(op.meta, 't.')}`
-    return { text, params: transpose(op.rows, aliases.length), rowMode: 'array', result: 'hitIds', idType, idCell: n }
+    return { text, params: binding.params, rowMode: 'array', result: 'hitIds', idType, idCell: n }
+  }
+
+  /**
+   * A batched UPDATE as one statement that changes nothing unless it hits every row: a partial miss divides
+   * by zero ({@link ALL_OR_NOTHING_MISSED}), which rolls the whole statement back without a transaction, and
+   * missing every row returns no row. One row per row hit, so that the query log counts the rows changed.
+   */
+  compileAllOrNothing(op: UpdateOp): PostgresWrite {
+    const update = this.compileUpdate(op)
+    const params = [...update.params, op.rows.length]
+    const text = `WITH hit AS (${update.text}) SELECT 1 / (count(*) OVER () = $${params.length})::int FROM hit`
+    return { ...update, text, params, result: 'none' }
   }
 
   protected override compileLink(op: LinkOp): PostgresWrite {
@@ -70,17 +91,43 @@ export class PostgresWriteCompiler extends WriteCompiler<PostgresWrite> {
   }
 }
 
-/** `$1::type[], $2::type[], ...`: one array parameter per column. */
-function arrayParams(types: readonly string[]): string {
-  return types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')
+/**
+ * Whether every row of the op holds the same cell in `column`: the write's timestamps (one per write, see
+ * RowEncoder), and an inserted row's first version. Bound once instead of as an array of identical
+ * values, which PostgreSQL would parse once per row; the statement text stays fixed per column set.
+ */
+function isSameInEveryRow(op: InsertOp | UpdateOp, column: ColumnMetadata): boolean {
+  return column.role === 'createdAt' || column.role === 'updatedAt' || (op.kind === 'insert' && column.role === 'version')
 }
 
-/** Rows of cells -> one array per column (the first `width` cells of each row). */
-function transpose(rows: readonly unknown[][], width: number): unknown[][] {
-  const columns = Array.from({ length: width }, () => new Array<unknown>(rows.length))
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r] as unknown[]
-    for (let c = 0; c < width; c++) (columns[c] as unknown[])[r] = row[c]
+/**
+ * The parameters of a write over many rows: a cell that every row shares is bound once (`$n::type`), any
+ * other cell as one array per column, spread by `unnest()` into columns `v.c0`, `v.c1`, ...
+ */
+class ColumnBinding {
+  readonly params: unknown[] = []
+  readonly #arrays: string[] = []
+  readonly #aliases: string[] = []
+
+  constructor(readonly rows: readonly unknown[][]) {}
+
+  /** Binds cell `c` of the rows and returns how the statement reads it (an array as `v.<alias>`, c0, c1... by default). */
+  cell(c: number, type: string, isShared: boolean, alias = `c${this.#aliases.length}`): string {
+    const { rows, params } = this
+    if (isShared) {
+      params.push(rows[0]?.[c] ?? null)
+      return `$${params.length}::${type}`
+    }
+    const column = new Array<unknown>(rows.length)
+    for (let r = 0; r < rows.length; r++) column[r] = (rows[r] as unknown[])[c]
+    params.push(column)
+    this.#arrays.push(`$${params.length}::${type}[]`)
+    this.#aliases.push(alias)
+    return `v.${alias}`
   }
-  return columns
+
+  /** `unnest($1::type[], ...) AS v(c0, ...)`: the arrays bound so far. */
+  unnestSql(): string {
+    return `unnest(${this.#arrays.join(', ')}) AS v(${this.#aliases.join(', ')})`
+  }
 }

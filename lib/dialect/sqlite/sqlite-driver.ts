@@ -7,7 +7,8 @@ import { SharedSqliteConnection, SqliteTransaction, type SqliteRunner } from './
 import type { SqliteCursor } from './sqlite-cursor.js'
 import { SqliteDialect } from './sqlite-dialect.js'
 import { SqliteSchemaSession } from './sqlite-schema-session.js'
-import { SqliteWriteCompiler, type SqliteEachRow, type SqliteInsert } from './sqlite-write-compiler.js'
+import { runInsert } from './sqlite-inserts.js'
+import { SqliteWriteCompiler, type SqliteEachRow } from './sqlite-write-compiler.js'
 
 const MAX_CACHED_STATEMENTS = 1000
 
@@ -161,7 +162,7 @@ export class SqliteDriver implements Driver, SqliteRunner {
       for (const op of ops) {
         resolvePendingIds(op, results, this.dialect)
         const statement = this.#writes.compile(op)
-        results.push(statement.kind === 'insert' ? this.#insert(statement) : this.#runEachRow(statement, results.length))
+        results.push(statement.kind === 'insert' ? runInsert(this, statement) : this.#runEachRow(statement, results.length))
       }
       return results
     })()
@@ -187,52 +188,5 @@ export class SqliteDriver implements Driver, SqliteRunner {
     else runEach()
     if (missed) throw new RowsMissed(index, missed)
     return undefined
-  }
-
-  /** Runs a batched insert, chunks first, each of its statements prepared once per table. */
-  #insert(statement: SqliteInsert): unknown[] | undefined {
-    const { rows, chunk, chunked } = statement
-    const ids: unknown[] | undefined = statement.returnsIds ? [] : undefined
-    const { onQuery } = this
-    if (chunked > 0) {
-      const insertChunks = (): number => this.#insertChunks(statement, ids)
-      if (onQuery) runReported(onQuery, statement.manyText, rows.slice(0, chunk).flat(), chunked / chunk, insertChunks, () => chunked)
-      else insertChunks()
-    }
-    if (chunked < rows.length) {
-      const insertRest = (): number => this.#insertOneByOne(statement, ids)
-      if (onQuery) runReported(onQuery, statement.oneText, rows[chunked] ?? [], rows.length - chunked, insertRest, () => rows.length - chunked)
-      else insertRest()
-    }
-    return ids
-  }
-
-  /** Inserts rows [0, chunked) with the multi-row statement, `chunk` rows a run; collects generated ids into `ids`. */
-  #insertChunks({ manyText, rows, chunk, chunked, bigintIds }: SqliteInsert, ids: unknown[] | undefined): number {
-    const many = this.statement(manyText)
-    if (ids) many.safeIntegers(bigintIds).raw(true)
-    for (let row = 0; row < chunked; row += chunk) {
-      const params = rows.slice(row, row + chunk).flat()
-      if (!ids) {
-        many.run(params)
-        continue
-      }
-      // RETURNING order is unspecified, but AUTOINCREMENT ids grow in VALUES order within a statement.
-      const chunkIds = (many.all(params) as unknown[][]).map((returned) => returned[0])
-      chunkIds.sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))
-      for (const id of chunkIds) ids.push(id)
-    }
-    return chunked
-  }
-
-  /** Inserts the rows from `chunked` on, one statement run each; collects generated ids into `ids`. */
-  #insertOneByOne({ oneText, rows, chunked, bigintIds }: SqliteInsert, ids: unknown[] | undefined): number {
-    const one = this.statement(oneText)
-    if (ids) one.safeIntegers(bigintIds)
-    for (let row = chunked; row < rows.length; row++) {
-      const result = one.run(rows[row] as unknown[])
-      if (ids) ids.push(result.lastInsertRowid)
-    }
-    return rows.length - chunked
   }
 }

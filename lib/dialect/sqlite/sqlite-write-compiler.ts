@@ -4,6 +4,8 @@ import { WriteCompiler } from '../write-compiler.js'
 
 const INSERT_CHUNK_ROWS = 64
 const MAX_SQLITE_PARAMS = 32_766
+/** The largest rowid: once a table holds it, SQLite picks free rowids at random for new rows. */
+const MAX_ROWID = 9_223_372_036_854_775_807n
 /** No cell is bound twice. */
 const NONE: readonly number[] = Object.freeze([])
 
@@ -21,15 +23,21 @@ export interface SqliteEachRow {
 }
 
 /**
- * @internal A batched insert: rows [0, `chunked`) by `manyText`, `chunk` rows (flattened) a run, its ids
- * RETURNING; the rest one row a run by `oneText`, its id the last insert rowid. An empty text is not run.
+ * @internal A batched insert: rows [0, `chunked`) by `manyText`, `chunk` rows (flattened) a run; the rest one
+ * row a run by `oneText`. An empty text is not run. Generated ids are the last insert rowid of each run: a
+ * multi-row run's ids are consecutive, up to its last one, unless `consecutiveIdsText` says otherwise (the
+ * table has a trigger, which could insert rows of its own in between, or no rowid is left above the largest),
+ * and then `manyReturningText` returns them.
  */
 export interface SqliteInsert {
   readonly kind: 'insert'
+  readonly table: string
   readonly rows: readonly unknown[][]
   readonly chunk: number
   readonly chunked: number
   readonly manyText: string
+  readonly manyReturningText: string
+  readonly consecutiveIdsText: string
   readonly oneText: string
   /** The database generates the ids: the driver collects them. */
   readonly returnsIds: boolean
@@ -48,12 +56,20 @@ export class SqliteWriteCompiler extends WriteCompiler<SqliteWrite> {
     const tuple = `(${op.columns.map(() => '?').join(', ')})`
     const chunk = Math.max(1, Math.min(INSERT_CHUNK_ROWS, Math.floor(MAX_SQLITE_PARAMS / op.columns.length)))
     const chunked = chunk > 1 ? Math.floor(op.rows.length / chunk) * chunk : 0
+    const manyText = chunked > 0 ? `${into} VALUES ${new Array(chunk).fill(tuple).join(', ')}` : ''
+    const returnsIds = op.meta.isIdGenerated && chunked > 0
+    const table = this.quote(op.meta.tableName)
     return {
       kind: 'insert',
+      table: op.meta.tableName,
       rows: op.rows,
       chunk,
       chunked,
-      manyText: chunked > 0 ? `${into} VALUES ${new Array(chunk).fill(tuple).join(', ')}${this.returningIdSql(op.meta)}` : '',
+      manyText,
+      manyReturningText: returnsIds ? `${manyText}${this.returningIdSql(op.meta)}` : '',
+      consecutiveIdsText: returnsIds
+        ? `SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?) AND COALESCE((SELECT max(rowid) FROM ${table}), 0) <= ${MAX_ROWID - BigInt(chunk)}`
+        : '',
       oneText: chunked < op.rows.length ? `${into} VALUES ${tuple}` : '',
       returnsIds: op.meta.isIdGenerated,
       bigintIds: op.meta.idType === 'BIGINT',
