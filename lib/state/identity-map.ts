@@ -10,23 +10,24 @@ export class IdentityMap {
   #sizeAfterSweep = 0
 
   get(meta: EntityMetadata, id: unknown): object | undefined {
-    const ref = this.#tables.get(meta)?.get(id)
+    // One map per table: a row read through its class or an ancestor (concrete inheritance) is one instance.
+    const ref = this.#tables.get(meta.hierarchy.root)?.get(id)
     return ref?.deref()
   }
 
   set(meta: EntityMetadata, id: unknown, instance: object): void {
-    let table = this.#tables.get(meta)
+    let table = this.#tables.get(meta.hierarchy.root)
     if (!table) {
       table = new Map()
-      this.#tables.set(meta, table)
+      this.#tables.set(meta.hierarchy.root, table)
     }
     table.set(id, new WeakRef(instance))
     if (++this.#writesSinceSweep > this.#sizeAfterSweep + 10_000) this.#sweep()
   }
 
-  /** The live instances of one class currently in memory. */
+  /** The live instances currently in memory of the table of one class (its whole hierarchy). */
   *instancesOf(meta: EntityMetadata): Generator<object> {
-    const table = this.#tables.get(meta)
+    const table = this.#tables.get(meta.hierarchy.root)
     if (!table) return
     for (const ref of table.values()) {
       const instance = ref.deref()
@@ -35,7 +36,7 @@ export class IdentityMap {
   }
 
   delete(meta: EntityMetadata, id: unknown): void {
-    this.#tables.get(meta)?.delete(id)
+    this.#tables.get(meta.hierarchy.root)?.delete(id)
   }
 
   /**

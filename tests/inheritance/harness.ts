@@ -1,0 +1,31 @@
+import Database from 'better-sqlite3'
+import { afterEach } from 'vitest'
+import { ORM, type BootOptions, type EntityClass } from '../../lib/index.js'
+import type { DialectContext } from '../support/dialects.js'
+
+const handles: Database.Database[] = []
+
+afterEach(() => {
+  for (const handle of handles.splice(0)) handle.close()
+})
+
+/**
+ * Boots `classes` on an empty database and returns a reboot onto the same database (a fresh identity map,
+ * so that reads hydrate anew). On sqlite-memory the ORM is booted on a handle the test keeps.
+ */
+export async function bootWithReboot(db: DialectContext, classes: readonly EntityClass[]): Promise<() => Promise<void>> {
+  let options: BootOptions
+  if (db.name === 'sqlite-memory') {
+    const handle = new Database(':memory:')
+    handles.push(handle)
+    options = { sqlite: handle }
+    await db.boot(classes, options)
+  } else {
+    await db.boot(classes)
+    options = db.connectionOptions()
+  }
+  return async () => {
+    await ORM.close()
+    await ORM.boot(classes, options)
+  }
+}
