@@ -4,6 +4,7 @@ import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata
 import { callWhereSql } from './call-where.js'
 import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
+import { andSql } from './where-compiler.js'
 
 /**
  * @internal Builds the statements of a guarded hard delete (`delete()`, `Class.delete({ where })`) and of
@@ -20,7 +21,9 @@ export class DeleteCompiler {
   /** The ids of the rows that match `where`, in id order: what `Class.delete({ where })` deletes. */
   selectIdsWhere(meta: EntityMetadata, where: object): CompiledQuery {
     const params = new ParamList(this.#dialect)
-    const condition = callWhereSql(this.query, meta, where, params, 'delete')
+    // Every row, soft-deleted or not, of the class (and its descendants, in a table a hierarchy shares).
+    const matched = callWhereSql(this.query, meta, where, params, 'delete')
+    const condition = andSql(matched && `(${matched})`, visibilitySql(meta, 'all', (name) => this.#quote(name)))
     const id = this.#quote(meta.idColumn.name)
     const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)}${condition ? ` WHERE ${condition}` : ''} ORDER BY ${id}`
     return { text, params: params.values }
