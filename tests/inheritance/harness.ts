@@ -10,10 +10,10 @@ afterEach(() => {
 })
 
 /**
- * Boots `classes` on an empty database and returns a reboot onto the same database (a fresh identity map,
- * so that reads hydrate anew). On sqlite-memory the ORM is booted on a handle the test keeps.
+ * Boots `classes` on an empty database and returns a reboot (of `next`, by default the same classes) onto
+ * the same database: a fresh identity map, so that reads hydrate anew. On sqlite-memory the ORM is booted on a handle the test keeps.
  */
-export async function bootWithReboot(db: DialectContext, classes: readonly EntityClass[]): Promise<() => Promise<void>> {
+export async function bootWithReboot(db: DialectContext, classes: readonly EntityClass[]): Promise<(next?: readonly EntityClass[]) => Promise<void>> {
   let options: BootOptions
   if (db.name === 'sqlite-memory') {
     const handle = new Database(':memory:')
@@ -24,8 +24,8 @@ export async function bootWithReboot(db: DialectContext, classes: readonly Entit
     await db.boot(classes)
     options = db.connectionOptions()
   }
-  return async () => {
+  return async (next = classes) => {
     await ORM.close()
-    await ORM.boot(classes, options)
+    await ORM.boot(next, options)
   }
 }
