@@ -4,9 +4,10 @@ import { Column, Entity, Relation, SoftDel } from '../../lib/index.js'
 // one shared table), classes that point into it, and a soft-deletable twin. Declared here because only
 // tests/inheritance/ boots a hierarchy; vitest evaluates this module once per test file.
 
-/** A tag; Person.tags is a to-many relation every class of the hierarchy inherits. */
+/** A badge; Person.tags is a to-many relation every class of the hierarchy inherits, `people` its inverse view. */
 export class Badge extends Entity {
   @Column() label: string
+  @Relation(() => Person, { inverse: 'tags' }) people: Person[]
   constructor(label: string) {
     super()
     this.label = label

@@ -3,7 +3,7 @@ import { DependentsError, ORM, ValidationError } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { rawCount } from '../support/raw-sql.js'
 import { bootWithReboot } from './harness.js'
-import { Employee, HIERARCHY, Manager, Note, Person, Team } from './model.js'
+import { Badge, Employee, HIERARCHY, Manager, Note, Person, Team } from './model.js'
 
 describeEachDialect('concrete inheritance: relations and deletes', (db) => {
   it('accepts an employee where a relation points at Person, and reads it back as an Employee', async () => {
@@ -60,6 +60,19 @@ describeEachDialect('concrete inheritance: relations and deletes', (db) => {
     await reboot()
     const again = (await Employee.findById(bob.id)) as Employee
     expect((await again.notes).map((note) => note.text)).toEqual(['one', 'two'])
+  })
+
+  it('refreshes an inverse view of the root relation after a subclass instance changes it', async () => {
+    await db.boot(HIERARCHY)
+    const gold = new Badge('gold')
+    const ann = new Person('ann')
+    ann.tags.push(gold)
+    const bob = new Employee('bob', 10)
+    await ORM.flush()
+    expect(await gold.people).toEqual([ann])
+    bob.tags.push(gold)
+    await ORM.flush()
+    expect(await gold.people).toEqual([ann, bob])
   })
 
   it('lists the dependents of every class of the hierarchy in the graph', async () => {
