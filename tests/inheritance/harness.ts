@@ -11,9 +11,12 @@ afterEach(() => {
 
 /**
  * Boots `classes` on an empty database and returns a reboot (of `next`, by default the same classes) onto
- * the same database: a fresh identity map, so that reads hydrate anew. On sqlite-memory the ORM is booted on a handle the test keeps.
+ * the same database (with `extra` boot options): a fresh identity map, so that reads hydrate anew. On sqlite-memory the ORM is booted on a handle the test keeps.
  */
-export async function bootWithReboot(db: DialectContext, classes: readonly EntityClass[]): Promise<(next?: readonly EntityClass[]) => Promise<void>> {
+export async function bootWithReboot(
+  db: DialectContext,
+  classes: readonly EntityClass[],
+): Promise<(next?: readonly EntityClass[], extra?: BootOptions) => Promise<void>> {
   let options: BootOptions
   if (db.name === 'sqlite-memory') {
     const handle = new Database(':memory:')
@@ -24,8 +27,8 @@ export async function bootWithReboot(db: DialectContext, classes: readonly Entit
     await db.boot(classes)
     options = db.connectionOptions()
   }
-  return async (next = classes) => {
+  return async (next = classes, extra = {}) => {
     await ORM.close()
-    await ORM.boot(next, options)
+    await ORM.boot(next, { ...options, ...extra })
   }
 }

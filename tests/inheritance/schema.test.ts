@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { BootError, Column, DbManager, Entity, ORM, Relation, SoftDel, Table } from '../../lib/index.js'
 import { describeEachDialect } from '../support/dialects.js'
 import { columnNames, rawRows } from '../support/raw-sql.js'
 import { bootWithReboot } from './harness.js'
-import { Badge, Customer, Employee, HIERARCHY, Note, Person, SOFT_HIERARCHY } from './model.js'
+import { Badge, Customer, Employee, HIERARCHY, Manager, Note, Person, SOFT_HIERARCHY } from './model.js'
 
 // Invalid hierarchies, declared here because only this file boots them.
 
@@ -57,6 +60,23 @@ describeEachDialect('concrete inheritance: schema', (db) => {
     await reboot()
     expect(await ORM.schemaDiff()).toEqual([])
     expect(await DbManager.dropUnusedColumns()).toEqual([])
+  })
+
+  it('boots with skipTableCreation without a warning, and generates no migration for it', async () => {
+    const reboot = await bootWithReboot(db, HIERARCHY)
+    new Manager('cid', 20)
+    await ORM.flush()
+    const warnings: string[] = []
+    await reboot(HIERARCHY, { skipTableCreation: true, logger: { warn: (message) => warnings.push(message) } })
+    expect(warnings).toEqual([])
+    const dir = mkdtempSync(join(tmpdir(), 'veil-inherit-'))
+    try {
+      expect(await ORM.migrations.generate('nothing', { dir })).toBeUndefined()
+      expect(await ORM.migrations.pending({ dir })).toEqual([])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect((await Employee.find())[0]).toBeInstanceOf(Manager)
   })
 
   it("adds the discriminator and the columns of a subclass booted later, keeping the existing rows as the root's", async () => {
