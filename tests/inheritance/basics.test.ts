@@ -67,6 +67,13 @@ describeEachDialect('concrete inheritance: reads and writes', (db) => {
     expect(await Manager.findById(cid.id)).toBe(asPerson)
   })
 
+  it('leaves the discriminator out of toJSON()', async () => {
+    await db.boot(HIERARCHY)
+    const bob = new Employee('bob', 10)
+    await ORM.flush()
+    expect(Object.keys(bob.toJSON()).sort()).toEqual(['createdAt', 'id', 'mentor', 'name', 'salary', 'updatedAt'])
+  })
+
   it('updates within the class only with Class.update()', async () => {
     await db.boot(HIERARCHY)
     new Person('ann')
