@@ -4,7 +4,6 @@ import type { ColumnMetadata, EntityMetadata, JunctionMetadata, RelationMetadata
 import { callWhereSql } from './call-where.js'
 import type { QueryCompiler } from './query-compiler.js'
 import { ParamList, type CompiledQuery } from './param-list.js'
-import { andSql } from './where-compiler.js'
 
 /**
  * @internal Builds the statements of a guarded hard delete (`delete()`, `Class.delete({ where })`) and of
@@ -23,7 +22,8 @@ export class DeleteCompiler {
     const params = new ParamList(this.#dialect)
     // Every row, soft-deleted or not, of the class (and its descendants, in a table a hierarchy shares).
     const matched = callWhereSql(this.query, meta, where, params, 'delete')
-    const condition = andSql(matched && `(${matched})`, visibilitySql(meta, 'all', (name) => this.#quote(name)))
+    const classes = visibilitySql(meta, 'all', (name) => this.#quote(name))
+    const condition = matched && classes ? `(${matched}) AND ${classes}` : matched || classes
     const id = this.#quote(meta.idColumn.name)
     const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)}${condition ? ` WHERE ${condition}` : ''} ORDER BY ${id}`
     return { text, params: params.values }
