@@ -15,6 +15,15 @@ export abstract class BaseDialect
   /** What follows the column list of a junction table's CREATE TABLE. */
   protected readonly junctionTableOptions: string = ''
 
+  /**
+   * Concrete inheritance: the discriminator column defaults to the root's class name, so that the rows of a
+   * table that existed before a subclass was booted (and rows inserted without veil-orm) are the root's.
+   * Class names are PascalCase (letters and digits): no escaping needed.
+   */
+  protected discriminatorDefaultSql(meta: EntityMetadata, column: ColumnMetadata): string {
+    return column.role === 'discriminator' ? ` DEFAULT '${meta.hierarchy.root.className}'` : ''
+  }
+
   quote(identifier: string): string {
     return `"${identifier.replace(/"/g, '""')}"`
   }

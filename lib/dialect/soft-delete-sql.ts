@@ -1,4 +1,5 @@
 import type { ColumnMetadata, EntityMetadata, JunctionMetadata } from '../metadata/entity-metadata.js'
+import { classFilterSql } from './class-filter-sql.js'
 import { hiddenMembers, parentsThatMustBeLive, uniqueAmong, visibleRows, type RowFilter, type Visibility } from '../soft-delete/visibility.js'
 
 // The SQL spelling of the soft-delete rule's answers (lib/soft-delete/visibility.ts decides them). It
@@ -13,9 +14,15 @@ function rowFilterSql(filter: RowFilter | undefined, quote: Quote, qualifier = '
   return `${qualifier}${quote(filter.column.name)} ${filter.hidden ? 'IS NOT NULL' : 'IS NULL'}`
 }
 
-/** @internal The condition that limits `meta` to the rows `visibility` sees ('' when it sees them all). */
+/**
+ * @internal The condition that limits `meta` to the rows `visibility` sees ('' when it sees them all): on a
+ * table shared by a hierarchy, also the rows of its class and its descendants (lib/dialect/class-filter-sql.ts).
+ */
 export function visibilitySql(meta: EntityMetadata, visibility: Visibility, quote: Quote, qualifier = ''): string {
-  return rowFilterSql(visibleRows(meta, visibility), quote, qualifier)
+  const rows = rowFilterSql(visibleRows(meta, visibility), quote, qualifier)
+  if (meta.hierarchy.root === meta) return rows
+  const classes = classFilterSql(meta, quote, qualifier)
+  return rows ? `${rows} AND ${classes}` : classes
 }
 
 /** The ids of the soft-deleted rows of `meta`, as a subquery. */

@@ -103,7 +103,7 @@ function installRelationAccessor(meta: EntityMetadata, relation: RelationMetadat
         if (
           previous instanceof Reference &&
           isStateful(value) &&
-          value[STATE].meta === relation.target &&
+          value[STATE].meta.isA(relation.target) &&
           value[STATE].status === MANAGED &&
           value[STATE].values[0] === previous.id
         ) {

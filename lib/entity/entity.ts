@@ -110,6 +110,7 @@ export abstract class Entity {
     const state = this[STATE]
     const json: EntityJson = {}
     for (const column of state.meta.columns) {
+      if (column === state.meta.discriminatorColumn) continue
       json[column.property] =
         column.role === 'relation' ? referencedId(state.values[column.index]) : (this as unknown as Record<string, unknown>)[column.property]
     }

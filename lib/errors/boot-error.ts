@@ -150,6 +150,20 @@ export class BootError extends OrmError {
     )
   }
 
+  static tableOnSubclass(className: string, rootName: string): BootError {
+    return new BootError(
+      `${className} has @Table() but ${rootName}, a booted ancestor, holds its rows: a booted hierarchy shares one table, ` +
+        `named (and its timestamps and audit set) by @Table() on ${rootName}. Remove @Table() from ${className}.`,
+    )
+  }
+
+  static hierarchyColumnClash(first: string, second: string, columnName: string): BootError {
+    return new BootError(
+      `${first} and ${second} share a table (one booted hierarchy) but map its column "${columnName}" differently ` +
+        `(type or role). Give one of them another column name with @Column({ name }).`,
+    )
+  }
+
   static badOption(message: string): BootError {
     return new BootError(message)
   }

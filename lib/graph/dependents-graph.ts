@@ -27,6 +27,8 @@ export class DependentsGraph {
   readonly #references: ReadonlyMap<EntityMetadata, ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>>
   /** @internal */
   readonly #insertRanks: ReadonlyMap<EntityMetadata, number>
+  /** @internal Class name -> the names whose relations can point at its rows (itself, booted ancestors and descendants). */
+  readonly #related: ReadonlyMap<string, ReadonlySet<string>>
 
   /** @internal */
   constructor(
@@ -38,8 +40,9 @@ export class DependentsGraph {
     insertRanks: ReadonlyMap<EntityMetadata, number>,
   ) {
     this.#insertRanks = insertRanks
-    this.#dependencies = groupByTarget(registry, (relation) => relation.isDependency)
-    this.#references = groupByTarget(registry, (relation) => relation.kind !== 'inverse')
+    this.#dependencies = acrossHierarchies(registry, groupByTarget(registry, (relation) => relation.isDependency))
+    this.#references = acrossHierarchies(registry, groupByTarget(registry, (relation) => relation.kind !== 'inverse'))
+    this.#related = new Map(registry.entities.map((meta) => [meta.className, new Set(relatedClasses(meta).map((other) => other.className))]))
     Object.freeze(this)
   }
 
@@ -49,8 +52,10 @@ export class DependentsGraph {
    */
   dependentsOf(className: string): DependentClasses {
     const result: DependentClasses = {}
+    // Concrete inheritance: a relation to an ancestor or a descendant can point at a row of this class too.
+    const related = this.#related.get(className) ?? new Set([className])
     for (const edge of this.edges) {
-      if (edge.target === className) (result[edge.dependent] ??= []).push(edge.property)
+      if (related.has(edge.target)) (result[edge.dependent] ??= []).push(edge.property)
     }
     return result
   }
@@ -95,7 +100,8 @@ function groupByTarget(
   const byTarget = new Map<EntityMetadata, Map<EntityMetadata, RelationMetadata[]>>()
   for (const owner of registry.entities) {
     for (const relation of owner.relations) {
-      if (!include(relation)) continue
+      // An inherited relation is the ancestor's: its statements already cover this class's rows.
+      if (!include(relation) || relation.inheritedFrom) continue
       let byOwner = byTarget.get(relation.target)
       if (!byOwner) byTarget.set(relation.target, (byOwner = new Map()))
       const list = byOwner.get(owner)
@@ -104,6 +110,38 @@ function groupByTarget(
     }
   }
   return byTarget
+}
+
+/** A class, its booted ancestors and its booted descendants: the classes whose relations can point at its rows. */
+function relatedClasses(meta: EntityMetadata): EntityMetadata[] {
+  const ancestors: EntityMetadata[] = []
+  for (let parent = meta.hierarchy.parent; parent; parent = parent.hierarchy.parent) ancestors.push(parent)
+  return [meta, ...ancestors, ...meta.hierarchy.descendants]
+}
+
+/**
+ * Concrete inheritance: a row of a class is also a row of its ancestors, and may be one of a descendant, so
+ * the relations pointing at any of them can point at it. Merges them per class; other classes keep theirs.
+ */
+function acrossHierarchies(
+  registry: MetadataRegistry,
+  byTarget: Map<EntityMetadata, Map<EntityMetadata, RelationMetadata[]>>,
+): Map<EntityMetadata, Map<EntityMetadata, RelationMetadata[]>> {
+  const merged = new Map<EntityMetadata, Map<EntityMetadata, RelationMetadata[]>>()
+  for (const meta of registry.entities) {
+    const related = relatedClasses(meta)
+    if (related.length === 1) {
+      const own = byTarget.get(meta)
+      if (own) merged.set(meta, own)
+      continue
+    }
+    const byOwner = new Map<EntityMetadata, RelationMetadata[]>()
+    for (const target of related) {
+      for (const [owner, relations] of byTarget.get(target) ?? []) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...relations])
+    }
+    if (byOwner.size > 0) merged.set(meta, byOwner)
+  }
+  return merged
 }
 
 /**
@@ -115,7 +153,7 @@ export function analyzeRelations(registry: MetadataRegistry): DependentsGraph {
   const edges: DependentsEdge[] = []
   for (const owner of registry.entities) {
     for (const relation of owner.relations) {
-      if (relation.isDependency) edges.push({ dependent: owner.className, property: relation.property, target: relation.target.className })
+      if (relation.isDependency && !relation.inheritedFrom) edges.push({ dependent: owner.className, property: relation.property, target: relation.target.className })
     }
   }
   const cycle = findRequiredCycle(registry)

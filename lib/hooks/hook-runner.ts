@@ -3,6 +3,7 @@ import type { OrmError } from '../errors/orm-error.js'
 import { ValidationError } from '../errors/validation-error.js'
 import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import type { HookName, LifecycleEvent } from '../metadata/hook-decorators.js'
+import { STATE, type Stateful } from '../state/entity-state.js'
 import type { LifecycleEventInfo, LifecycleListener, LifecycleOperation } from './lifecycle-events.js'
 
 const EVENTS: readonly LifecycleEvent[] = ['insert', 'update', 'softDelete', 'restore', 'delete']
@@ -49,7 +50,9 @@ export class HookRunner {
 
   /** Whether the class declares a before- or after-hook for the event: bulk forms then load the rows. */
   hasHooks(meta: EntityMetadata, event: LifecycleEvent): boolean {
-    return meta.hooks[hookName('before', event)].length > 0 || meta.hooks[hookName('after', event)].length > 0
+    const declares = (klass: EntityMetadata): boolean => klass.hooks[hookName('before', event)].length > 0 || klass.hooks[hookName('after', event)].length > 0
+    // A bulk form on a class of a hierarchy also reaches the rows of its descendants, each with its own hooks.
+    return declares(meta) || meta.hierarchy.descendants.some(declares)
   }
 
   /** Whether anything (a class hook or a listener) wants to hear of the event on this class. */
@@ -74,10 +77,10 @@ export class HookRunner {
   /** Runs the class's before-hooks on each instance, in order; the first throw aborts (see {@link hookFailure}). */
   async before(meta: EntityMetadata, event: LifecycleEvent, instances: Iterable<object>): Promise<void> {
     const name = hookName('before', event)
-    const methods = meta.hooks[name]
-    if (methods.length === 0) return
+    if (meta.hooks[name].length === 0 && meta.hierarchy.descendants.length === 0) return
     for (const instance of instances) {
-      for (const method of methods) await call(meta, name, instance, method, false)
+      const own = classOf(instance, meta)
+      for (const method of own.hooks[name]) await call(own, name, instance, method, false)
     }
   }
 
@@ -116,7 +119,8 @@ export class HookRunner {
     for (const change of happened) {
       const name = hookName('after', change.event)
       for (const instance of change.instances) {
-        for (const method of change.meta.hooks[name]) await attempt(() => call(change.meta, name, instance, method, true))
+        const own = classOf(instance, change.meta)
+        for (const method of own.hooks[name]) await attempt(() => call(own, name, instance, method, true))
       }
       const listeners = [...(this.#listeners.get(change.event) ?? [])]
       if (listeners.length === 0) continue
@@ -140,6 +144,11 @@ export class HookRunner {
     }
     if (failure) throw failure
   }
+}
+
+/** The class whose hooks run on an instance: its own, which is `meta` or (in a hierarchy) a descendant of it. */
+function classOf(instance: object, meta: EntityMetadata): EntityMetadata {
+  return (instance as Partial<Stateful>)[STATE]?.meta ?? meta
 }
 
 async function call(meta: EntityMetadata, hook: HookName, instance: object, method: string, isAfterCommit: boolean): Promise<void> {

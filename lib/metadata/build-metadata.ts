@@ -6,6 +6,7 @@ import { EntityMetadata, RelationMetadata, type ColumnMetadata } from './entity-
 import { freezeMetadata } from './freeze-metadata.js'
 import { buildHookLists } from './hook-lists.js'
 import { indexName } from './index-name.js'
+import { DISCRIMINATOR_COLUMN, linkHierarchies, tableMetadata } from './link-hierarchy.js'
 import { linkRelations } from './link-relations.js'
 import { MetadataRegistry } from './metadata-registry.js'
 import { checkPropertyName, resolveColumn, type ColumnDraft } from './resolve-column.js'
@@ -39,6 +40,7 @@ export function buildMetadata(
   const seenNames = new Map<string, AnyClass>()
   const seenTables = new Map<string, string>()
   const plans: ClassPlan[] = []
+  const booted = new Set(classes)
   for (const candidate of classes) {
     if (typeof candidate !== 'function' || !(candidate.prototype instanceof roots.entity)) {
       throw BootError.notAnEntity(typeof candidate === 'function' ? candidate.name : String(candidate))
@@ -53,18 +55,30 @@ export function buildMetadata(
     seenNames.set(className, ctor)
 
     const chain = ancestorsBelowEntity(ctor, roots.entity)
-    const tableName = ownTableDeclaration(ctor)?.name ?? toSnakeCase(className)
+    // Concrete inheritance: a class with a booted ancestor shares the table of its top-most booted one.
+    const root = [...chain].reverse().find((klass) => booted.has(klass) && !roots.builtinBases.has(klass)) as AnyClass
+    const tableName = hierarchyTableName(ctor, root, chain)
     const owner = seenTables.get(tableName)
-    if (owner) throw BootError.duplicateTable(tableName, owner, className)
-    seenTables.set(tableName, className)
-    plans.push({ ctor, className, chain, tableName, idType: resolveIdType(chain, roots, idTypeDefault) })
+    if (owner && !(root !== ctor && owner === root.name)) throw BootError.duplicateTable(tableName, owner, className)
+    if (root === ctor) seenTables.set(tableName, className)
+    const inHierarchy = root !== ctor || classes.some((other) => other !== ctor && typeof other === 'function' && other.prototype instanceof ctor)
+    plans.push({ ctor, className, chain, tableName, idType: resolveIdType(chain, roots, idTypeDefault), inHierarchy })
   }
   // Relations need every class's table and id type (a foreign key has its target's id type), so
   // classes are planned first and built second.
   const planByCtor = new Map(plans.map((plan) => [plan.ctor as object, plan]))
-  const entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor, warn))
+  let entities = plans.map((plan) => buildEntityMetadata(plan, roots, planByCtor, warn))
+  // Concrete inheritance: the classes sharing a table place their collections after the columns of all of
+  // them, so that a relation has one slot in the instances of its class and of every descendant.
+  const widths = new Map<string, number>()
+  for (const meta of entities) widths.set(meta.tableName, Math.max(widths.get(meta.tableName) ?? 0, meta.columns.length))
+  entities = entities.map((meta, i) => {
+    const plan = plans[i] as ClassPlan
+    return plan.inHierarchy ? buildEntityMetadata(plan, roots, planByCtor, warn, widths.get(plan.tableName)) : meta
+  })
+  linkHierarchies(entities)
   linkRelations(entities, seenTables)
-  return freezeMetadata(new MetadataRegistry(entities))
+  return freezeMetadata(new MetadataRegistry(entities, tableMetadata(entities)))
 }
 
 /** What is known about a class before its columns are resolved. */
@@ -75,6 +89,8 @@ interface ClassPlan {
   readonly chain: readonly AnyClass[]
   readonly tableName: string
   readonly idType: IdType
+  /** Shares its table with a booted ancestor or descendant: its rows carry a discriminator. */
+  readonly inHierarchy: boolean
 }
 
 function idColumnType(idType: IdType): ColumnType {
@@ -86,6 +102,7 @@ function buildEntityMetadata(
   roots: HierarchyRoots,
   planByCtor: ReadonlyMap<object, ClassPlan>,
   warn: ((message: string) => void) | undefined,
+  collectionBase?: number,
 ): EntityMetadata {
   const { className, chain, tableName, idType } = plan
   const timestampNames = nearestTimestampNames(chain)
@@ -117,6 +134,10 @@ function buildEntityMetadata(
     // Who soft-deleted the row, and why: written with deleted_at, cleared by a restore (lib/soft-delete/deletion-audit.ts).
     addColumn({ property: 'deletedBy', name: 'deleted_by', type: 'text', nullable: true, unique: false, role: 'deletedBy' })
     addColumn({ property: 'deletionReason', name: 'deletion_reason', type: 'text', nullable: true, unique: false, role: 'deletionReason' })
+  }
+
+  if (plan.inHierarchy) {
+    addColumn({ property: 'entityType', name: DISCRIMINATOR_COLUMN, type: 'text', nullable: false, unique: false, role: 'discriminator' })
   }
 
   const seenProperties = new Set<string>()
@@ -166,9 +187,23 @@ function buildEntityMetadata(
     }
   }
   collections.forEach(({ declaration, kind, target }, k) => {
-    relations.push(new RelationMetadata(declaration.property, kind, false, columns.length + k, undefined, target.ctor, declaration.options))
+    relations.push(new RelationMetadata(declaration.property, kind, false, (collectionBase ?? columns.length) + k, undefined, target.ctor, declaration.options))
   })
   return new EntityMetadata(plan.ctor, className, tableName, idType, columns, relations, buildHookLists(className, chain))
+}
+
+/**
+ * The table of a booted class: its own (`@Table({ name })` or the snake_case name), or its top-most booted
+ * ancestor's. A subclass of a booted class may not carry `@Table()`: the table, its timestamp names and
+ * `audit` are the root's, and one table cannot have two of them.
+ */
+function hierarchyTableName(ctor: AnyClass, root: AnyClass, chain: readonly AnyClass[]): string {
+  if (root !== ctor) {
+    for (const klass of chain.slice(0, chain.indexOf(root))) {
+      if (ownTableDeclaration(klass)) throw BootError.tableOnSubclass(klass.name, root.name)
+    }
+  }
+  return ownTableDeclaration(root)?.name ?? toSnakeCase(root.name)
 }
 
 /** The class and its ancestors up to, not including, `Entity`; nearest first. */

@@ -2,7 +2,7 @@ import type { ColumnType, IdType } from './column-type.js'
 import { NO_HOOKS, type HookLists } from './hook-lists.js'
 
 /** @internal Which built-in role a column plays; user columns are 'user'. */
-export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'deletedBy' | 'deletionReason' | 'version' | 'user' | 'relation'
+export type ColumnRole = 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'deletedBy' | 'deletionReason' | 'version' | 'user' | 'relation' | 'discriminator'
 
 /** @internal One mapped column of a registered class. */
 export interface ColumnMetadata {
@@ -66,6 +66,14 @@ export class EntityMetadata {
   readonly slotCount: number
   /** Relations whose values live outside the row: to-many and inverse views. */
   readonly collectionRelations: readonly RelationMetadata[]
+  /**
+   * Concrete inheritance (lib/metadata/link-hierarchy.ts sets these before the metadata is frozen): the
+   * class's place among the booted classes that share its table. A class outside any hierarchy is its own
+   * root, with no parent and no descendants.
+   */
+  readonly hierarchy: Hierarchy = { root: this, parent: undefined, descendants: [], readColumns: [] }
+  /** The column that names each row's class in a table shared by a hierarchy (`entity_type`). */
+  readonly discriminatorColumn: ColumnMetadata | undefined
 
   constructor(
     readonly ctor: abstract new (...args: never[]) => object,
@@ -77,14 +85,18 @@ export class EntityMetadata {
     /** The lifecycle hook methods of the class, per event (see `@BeforeInsert()` and the others). */
     readonly hooks: HookLists = NO_HOOKS,
   ) {
-    this.byProperty = new Map(columns.map((column) => [column.property, column]))
+    this.discriminatorColumn = columns.find((column) => column.role === 'discriminator')
+    // The discriminator is written by veil-orm alone: no property of the class names it.
+    const properties = columns.filter((column) => column !== this.discriminatorColumn)
+    this.byProperty = new Map(properties.map((column) => [column.property, column]))
     this.relationsByProperty = new Map(relations.map((relation) => [relation.property, relation]))
     this.collectionRelations = relations.filter((relation) => relation.kind !== 'toOne')
-    this.slotCount = columns.length + this.collectionRelations.length
+    // Past the columns: in a hierarchy, collections start after the widest class's columns (see build-metadata).
+    this.slotCount = Math.max(columns.length, ...this.collectionRelations.map((relation) => relation.slot + 1))
     const relationAtSlot = new Array<RelationMetadata | undefined>(this.slotCount).fill(undefined)
     for (const relation of relations) relationAtSlot[relation.slot] = relation
     this.relationAtSlot = relationAtSlot
-    this.propertyNames = [...columns.map((column) => column.property), ...this.collectionRelations.map((relation) => relation.property)]
+    this.propertyNames = [...properties.map((column) => column.property), ...this.collectionRelations.map((relation) => relation.property)]
     this.isIdGenerated = idType !== 'UUID'
     this.insertColumns = columns.filter((column) => !(column.role === 'id' && this.isIdGenerated))
     this.mutableColumns = columns.filter((column) => column.type === 'json' || column.type === 'date')
@@ -98,6 +110,12 @@ export class EntityMetadata {
     this.needsSafeIntegers = columns.some((column) => column.type === 'bigint')
   }
 
+  /** Whether an instance of this class is an instance of `other`: the same class or a booted descendant of it. */
+  isA(other: EntityMetadata): boolean {
+    for (let meta: EntityMetadata | undefined = this; meta; meta = meta.hierarchy.parent) if (meta === other) return true
+    return false
+  }
+
   /** How messages name a row: `Story #4`, or `a new Story` before it has an id. */
   describeRow(id: unknown): string {
     return id === undefined ? `a new ${this.className}` : `${this.className} #${String(id)}`
@@ -108,6 +126,21 @@ export class EntityMetadata {
     if (!column) throw new Error(`internal: ${this.className} has no ${role} column`)
     return column
   }
+}
+
+/** @internal Where a booted class sits among the booted classes that share its table (concrete inheritance). */
+export interface Hierarchy {
+  /** The top-most booted class of the hierarchy: its table holds every class's rows. */
+  readonly root: EntityMetadata
+  /** The nearest booted ancestor. */
+  readonly parent: EntityMetadata | undefined
+  /** Every booted descendant, at any depth. */
+  readonly descendants: readonly EntityMetadata[]
+  /**
+   * What a read of this class selects when it has descendants: its own columns (slot order), then the
+   * columns only descendants map; a row of a descendant is hydrated from them. Empty without descendants.
+   */
+  readonly readColumns: readonly ColumnMetadata[]
 }
 
 /**
@@ -142,6 +175,11 @@ export class RelationMetadata {
   readonly junction: JunctionMetadata | undefined = undefined
   /** inverse: the relation on the target class this view reads. */
   readonly mirrored: RelationMetadata | undefined = undefined
+  /**
+   * The same relation on the nearest booted ancestor, when the class inherits it (concrete inheritance):
+   * the ancestor's relation already covers this class's rows, in the dependents graph and in cascades.
+   */
+  readonly inheritedFrom: RelationMetadata | undefined = undefined
 
   constructor(
     readonly property: string,

@@ -6,7 +6,7 @@ import type { MetadataRegistry } from './metadata-registry.js'
  * mode. Maps stay typed `ReadonlyMap`; the user's classes and decorator options are not ours to freeze.
  */
 export function freezeMetadata(registry: MetadataRegistry): MetadataRegistry {
-  for (const meta of registry.entities) {
+  for (const meta of new Set([...registry.entities, ...registry.tables])) {
     for (const column of meta.columns) Object.freeze(column)
     for (const relation of meta.relations) {
       if (relation.junction) Object.freeze(relation.junction)
@@ -18,6 +18,7 @@ export function freezeMetadata(registry: MetadataRegistry): MetadataRegistry {
     Object.freeze(meta)
   }
   Object.freeze(registry.entities)
+  Object.freeze(registry.tables)
   Object.freeze(registry.junctions)
   Object.freeze(registry)
   return registry

@@ -13,11 +13,16 @@ type LinkKey = 'owner' | 'target' | 'junction' | 'mirrored'
  */
 export function linkRelations(entities: readonly EntityMetadata[], tables: Map<string, string>): void {
   const byCtor = new Map(entities.map((meta) => [meta.ctor as object, meta]))
-  for (const owner of entities) {
+  // Ancestors first: a to-many relation inherited from a booted ancestor shares its junction table.
+  for (const owner of [...entities].sort((a, b) => depth(a) - depth(b))) {
     for (const relation of owner.relations as readonly Linking[]) {
       relation.owner = owner
       relation.target = byCtor.get(relation.targetClass) as EntityMetadata
       if (relation.kind !== 'toMany') continue
+      if (relation.inheritedFrom) {
+        relation.junction = relation.inheritedFrom.junction
+        continue
+      }
       const target = relation.target
       const tableName = relation.options.through ?? `${owner.tableName}_${toSnakeCase(relation.property)}`
       const taken = tables.get(tableName)
@@ -44,10 +49,17 @@ export function linkRelations(entities: readonly EntityMetadata[], tables: Map<s
     for (const relation of owner.relations as readonly Linking[]) {
       if (relation.kind !== 'inverse') continue
       const mirrored = relation.target.relationsByProperty.get(relation.options.inverse as string)
-      if (!mirrored || mirrored.kind === 'inverse' || mirrored.target !== owner) {
+      if (!mirrored || mirrored.kind === 'inverse' || !owner.isA(mirrored.target)) {
         throw BootError.badInverse(relation.path, relation.target.className, relation.options.inverse as string, owner.className)
       }
       relation.mirrored = mirrored
     }
   }
+}
+
+/** How many booted ancestors a class has. */
+function depth(meta: EntityMetadata): number {
+  let count = 0
+  for (let parent = meta.hierarchy.parent; parent; parent = parent.hierarchy.parent) count++
+  return count
 }

@@ -8,10 +8,18 @@ export class MetadataRegistry {
   /** The junction tables of every to-many relation. */
   readonly junctions: readonly JunctionMetadata[]
 
-  constructor(readonly entities: readonly EntityMetadata[]) {
-    this.junctions = entities.flatMap((meta) => meta.relations.flatMap((relation) => (relation.junction ? [relation.junction] : [])))
-    for (const meta of entities) {
-      this.#byCtor.set(meta.ctor, meta)
+  constructor(
+    readonly entities: readonly EntityMetadata[],
+    /**
+     * The metadata of each entity table, for the schema lifecycle: a class's own, or for a booted hierarchy
+     * (concrete inheritance) one that maps every column of its classes.
+     */
+    readonly tables: readonly EntityMetadata[] = entities,
+  ) {
+    // A to-many relation inherited within a hierarchy shares its ancestor's junction: listed once.
+    this.junctions = [...new Set(entities.flatMap((meta) => meta.relations.flatMap((relation) => (relation.junction ? [relation.junction] : []))))]
+    for (const meta of entities) this.#byCtor.set(meta.ctor, meta)
+    for (const meta of tables) {
       this.#byTable.set(meta.tableName, meta)
       for (const column of meta.columns) {
         if (column.uniqueIndexName) this.#byIndexName.set(column.uniqueIndexName, [meta, column])

@@ -24,7 +24,10 @@ export class DeleteCompiler {
   /** The ids of the rows that match `where`, in id order: what `Class.delete({ where })` deletes. */
   selectIdsWhere(meta: EntityMetadata, where: object): CompiledQuery {
     const params = new ParamList(this.#dialect)
-    const condition = callWhereSql(this.query, meta, where, params, 'delete')
+    // Every row, soft-deleted or not, of the class (and its descendants, in a table a hierarchy shares).
+    const matched = callWhereSql(this.query, meta, where, params, 'delete')
+    const classes = visibilitySql(meta, 'all', (name) => this.#quote(name))
+    const condition = matched && classes ? `(${matched}) AND ${classes}` : matched || classes
     const id = this.#quote(meta.idColumn.name)
     const text = `SELECT ${id} FROM ${this.#quote(meta.tableName)}${condition ? ` WHERE ${condition}` : ''} ORDER BY ${id}`
     return { text, params: params.values }

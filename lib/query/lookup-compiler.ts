@@ -14,7 +14,8 @@ export class LookupCompiler {
   selectHolders(meta: EntityMetadata, column: ColumnMetadata, values: readonly unknown[]): CompiledQuery {
     const params = new ParamList(this.dialect)
     const name = this.#quote(column.name)
-    const visible = visibilitySql(meta, 'live', (name) => this.#quote(name))
+    // The root: a unique index covers the whole table a hierarchy shares, whichever class holds the value.
+    const visible = visibilitySql(meta.hierarchy.root, 'live', (name) => this.#quote(name))
     const live = visible && ` AND ${visible}`
     const text =
       `SELECT ${this.#quote(meta.idColumn.name)}, ${name} FROM ${this.#quote(meta.tableName)} ` +

@@ -139,13 +139,17 @@ export class QueryCompiler {
     return { text, params: params.values }
   }
 
-  /** Every column of the class, in slot order, optionally qualified by a table alias. */
+  /**
+   * Every column of the class, in slot order, optionally qualified by a table alias; for a class with booted
+   * descendants, then the columns only they map (their rows are hydrated from them).
+   */
   selectList(meta: EntityMetadata, alias?: string): string {
-    const key = alias ? `${alias}.${meta.tableName}` : meta.tableName
+    const key = alias ? `${alias}.${meta.className}` : meta.className
     let list = this.#selectLists.get(key)
     if (!list) {
       const prefix = alias ? `${alias}.` : ''
-      list = meta.columns.map((column) => prefix + this.#quote(column.name)).join(', ')
+      const { readColumns } = meta.hierarchy
+      list = (readColumns.length > 0 ? readColumns : meta.columns).map((column) => prefix + this.#quote(column.name)).join(', ')
       this.#selectLists.set(key, list)
     }
     return list

@@ -14,7 +14,7 @@ import { typeFit } from './type-fit.js'
 export async function checkDrift(registry: MetadataRegistry, schema: DbSchema, dialect: Dialect, session: SchemaSession): Promise<string[]> {
   const problems: string[] = []
   const warnings: string[] = []
-  for (const meta of registry.entities) {
+  for (const meta of registry.tables) {
     const table = schema.get(meta.tableName)
     if (!table) continue
     for (const column of meta.columns) {

@@ -68,7 +68,7 @@ function inFileOrder(differences: readonly SchemaDifference[]): SchemaDifference
 function referencedFirst(differences: readonly SchemaDifference[], registry: MetadataRegistry): SchemaDifference[] {
   const creates = differences.filter((d) => d.kind === 'createTable')
   const references = (table: string): string[] =>
-    registry.entities
+    registry.tables
       .find((meta) => meta.tableName === table)
       ?.relations.filter((relation) => relation.column && relation.target.tableName !== table)
       .map((relation) => relation.target.tableName) ?? []

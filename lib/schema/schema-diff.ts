@@ -67,7 +67,7 @@ export function diffSchema(registry: MetadataRegistry, schema: DbSchema, dialect
     const destructive = kind === 'dropColumn' || kind === 'dropJunction' || kind === 'dropTable'
     differences.push({ kind, table, ...(column === undefined ? {} : { column }), destructive, sql, atBoot })
   }
-  for (const meta of registry.entities) {
+  for (const meta of registry.tables) {
     const table = schema.get(meta.tableName)
     if (table) diffTable(meta, table, dialect, add)
     else createTable(meta, dialect, add)

@@ -33,10 +33,10 @@ export async function dropUnusedColumns(driver: Driver, registry: MetadataRegist
     const schema = await session.introspect()
     if (only !== undefined) {
       if (!schema.has(only)) throw SchemaChangeError.noSuchTable(only)
-      if (!registry.entities.some((meta) => meta.tableName === only)) throw SchemaChangeError.notEntityTable(only)
+      if (!registry.tables.some((meta) => meta.tableName === only)) throw SchemaChangeError.notEntityTable(only)
     }
     const dropped: DroppedColumn[] = []
-    for (const meta of registry.entities) {
+    for (const meta of registry.tables) {
       const table = schema.get(meta.tableName)
       if (!table || (only !== undefined && meta.tableName !== only)) continue
       const unused = table.columns.map((column) => column.name).filter((name) => !meta.columns.some((mapped) => mapped.name === name))
@@ -81,7 +81,7 @@ export async function dropUnusedTables(
 }
 
 function named(schema: DbSchema, registry: MetadataRegistry, name: string): DbTable {
-  const entity = registry.entities.find((meta) => meta.tableName === name)
+  const entity = registry.tables.find((meta) => meta.tableName === name)
   if (entity) throw SchemaChangeError.mapped(name, `the class ${entity.className}`)
   const junction = registry.junctions.find((candidate) => candidate.tableName === name)
   if (junction) throw SchemaChangeError.mapped(name, `a to-many relation of ${junction.owner.className}`)

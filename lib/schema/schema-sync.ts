@@ -36,7 +36,7 @@ async function createMissing(session: SchemaSession, driver: Driver, registry: M
     }
   }
   for (const table of schema.values()) {
-    const meta = registry.entities.find((entity) => entity.tableName === table.name)
+    const meta = registry.tables.find((entity) => entity.tableName === table.name)
     if (!meta) {
       if (!registry.isMappedTable(table.name) && table.name !== MIGRATIONS_TABLE) {
         warnings.push(`veil-orm: table "${table.name}" is not mapped by any class passed to ORM.boot(); it is left as it is.`)
@@ -63,7 +63,7 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry, l
     const schema = await session.introspect()
     const drift = await checkDrift(registry, schema, driver.dialect, session)
     const missing: string[] = []
-    for (const meta of registry.entities) {
+    for (const meta of registry.tables) {
       const table = schema.get(meta.tableName)
       if (!table) {
         missing.push(`table "${meta.tableName}" (${meta.className})`)

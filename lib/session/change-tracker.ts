@@ -52,6 +52,7 @@ export class ChangeTracker {
   trackNew(entity: Stateful, meta: EntityMetadata): void {
     const values = new Array<unknown>(meta.slotCount).fill(undefined)
     if (!meta.isIdGenerated) values[0] = uuidv7()
+    if (meta.discriminatorColumn) values[meta.discriminatorColumn.index] = meta.className
     const state = new EntityState(meta, this.#epoch, values, NEW)
     entity[STATE] = state
     const work = this.#scopes.currentWork()

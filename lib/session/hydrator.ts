@@ -3,6 +3,7 @@ import type { EntityMetadata } from '../metadata/entity-metadata.js'
 import { EntityState, MANAGED, STATE, type Stateful } from '../state/entity-state.js'
 import type { IdentityMap } from '../state/identity-map.js'
 import { Reference, referencedId } from '../state/reference.js'
+import { rowOfClass } from './hierarchy-rows.js'
 
 type Decoder = (raw: unknown) => unknown
 
@@ -26,6 +27,17 @@ export class Hydrator {
   ) {}
 
   hydrate<T>(meta: EntityMetadata, rows: readonly RawRow[]): T[] {
+    // A class with booted descendants reads their rows too: each becomes an instance of its own class.
+    if (meta.hierarchy.readColumns.length > 0) {
+      return rows.map((row) => {
+        const [actual, projected] = rowOfClass(meta, row)
+        return this.#hydrateRows<T>(actual, [projected])[0] as T
+      })
+    }
+    return this.#hydrateRows(meta, rows)
+  }
+
+  #hydrateRows<T>(meta: EntityMetadata, rows: readonly RawRow[]): T[] {
     const decoders = this.#decodersFor(meta)
     const Blank = this.#blankFor(meta)
     const width = decoders.length

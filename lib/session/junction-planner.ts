@@ -95,7 +95,7 @@ export class JunctionPlanner {
     }
     const items = new Set<Stateful>()
     value.forEach((item: unknown, i) => {
-      if (!isStateful(item) || item[STATE].meta !== relation.target) {
+      if (!isStateful(item) || !item[STATE].meta.isA(relation.target)) {
         throw ValidationError.wrongType(`${relation.path}[${i}] on ${describeRow(state)}`, `a ${relation.target.className} instance`, item)
       }
       if (item[STATE].status === DETACHED) throw ValidationError.detachedTarget(relation.path, describeRow(state), describeRow(item[STATE]))

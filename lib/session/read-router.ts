@@ -37,6 +37,8 @@ export class ReadRouter {
         if (this.#groups.has(next)) continue
         this.#groups.set(next, group)
         for (const relation of next.relations) pending.push(relation.target, relation.owner)
+        // The classes of a hierarchy share one table: a write to one is a write to all of them.
+        pending.push(next.hierarchy.root, ...next.hierarchy.descendants)
       }
     }
   }

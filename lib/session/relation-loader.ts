@@ -187,7 +187,7 @@ export class RelationLoader {
     const rows = await connection.select(query.text, query.params, result.needsSafeIntegers || junctionNeedsSafeIntegers(junction))
     const instances = this.host.hydrator.hydrate<Stateful>(result, rows)
     const idType = side === 'owner' ? junction.ownerType : junction.targetType
-    const width = result.columns.length
+    const width = result.hierarchy.readColumns.length || result.columns.length
     const groups = new Map<unknown, Stateful[]>()
     instances.forEach((instance, r) => {
       const id = this.host.hydrator.dialect.decode(idType, (rows[r] as unknown[])[width])

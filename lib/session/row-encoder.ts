@@ -105,7 +105,7 @@ export class RowEncoder {
   #referenceCell(state: EntityState, column: ColumnMetadata, value: unknown, inserting: Position | undefined): unknown {
     const relation = state.meta.relationAtSlot[column.index] as RelationMetadata
     if (value instanceof Reference) return this.dialect.encode(column.type, value.id)
-    if (!isStateful(value) || value[STATE].meta !== relation.target) {
+    if (!isStateful(value) || !value[STATE].meta.isA(relation.target)) {
       const hint = value instanceof Promise ? ' (a promise: await the relation before assigning it)' : ''
       throw ValidationError.wrongType(`${relation.path} on ${describeRow(state)}${hint}`, `a ${relation.target.className} instance`, value)
     }

@@ -11,12 +11,14 @@ export class WriteVersions {
 
   /** Counts a write of `meta`'s rows or junction tables made in `work` (marking it touched in its transactions). */
   note(meta: EntityMetadata, work?: UnitOfWork): void {
-    this.#versions.set(meta, (this.#versions.get(meta) ?? 0) + 1)
+    // Counted per table: a write of an Employee is a write of the Person rows a hierarchy shares.
+    const root = meta.hierarchy.root
+    this.#versions.set(root, (this.#versions.get(root) ?? 0) + 1)
     for (let scope = work; scope?.journal; scope = scope.parent) scope.touched.add(meta)
   }
 
   /** How many writes of `meta` were counted: an inverse view loaded at another count is stale. */
   of(meta: EntityMetadata): number {
-    return this.#versions.get(meta) ?? 0
+    return this.#versions.get(meta.hierarchy.root) ?? 0
   }
 }

@@ -107,6 +107,8 @@ export function forgetRows<W>(
       for (const instance of host.identityMap.instancesOf(owner)) {
         const entity = instance as Stateful
         const state = entity[STATE]
+        // The identity map holds a hierarchy's instances together: only the owner's class and descendants have the relation.
+        if (state.meta !== owner && !state.meta.isA(owner)) continue
         for (const relation of relations) {
           const value = state.values[relation.slot]
           if (relation.kind === 'toOne') {

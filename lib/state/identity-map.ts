@@ -12,7 +12,8 @@ export class IdentityMap {
   #sizeAfterSweep = 0
 
   get(meta: EntityMetadata, id: unknown): object | undefined {
-    const ref = this.#tables.get(meta)?.get(id)
+    // One map per table: a row read through its class or an ancestor (concrete inheritance) is one instance.
+    const ref = this.#tables.get(meta.hierarchy.root)?.get(id)
     return ref?.deref()
   }
 
@@ -21,9 +22,9 @@ export class IdentityMap {
     if (++this.#writesSinceSweep > this.#sizeAfterSweep + 10_000) this.#sweep()
   }
 
-  /** The live instances of one class currently in memory. */
+  /** The live instances currently in memory of the table of one class (its whole hierarchy). */
   *instancesOf(meta: EntityMetadata): Generator<object> {
-    const table = this.#tables.get(meta)
+    const table = this.#tables.get(meta.hierarchy.root)
     if (!table) return
     for (const ref of table.values()) {
       const instance = ref.deref()
@@ -34,10 +35,11 @@ export class IdentityMap {
   /** The ids of one class; the last one asked for is kept at hand, as sets come in runs of one class. */
   #tableOf(meta: EntityMetadata): Map<unknown, WeakRef<object>> {
     if (meta === this.#lastMeta) return this.#lastTable as Map<unknown, WeakRef<object>>
-    let table = this.#tables.get(meta)
+    // A hierarchy shares one table of ids: Person.find() and Employee.find() give one object per row.
+    let table = this.#tables.get(meta.hierarchy.root)
     if (!table) {
       table = new Map()
-      this.#tables.set(meta, table)
+      this.#tables.set(meta.hierarchy.root, table)
     }
     this.#lastMeta = meta
     this.#lastTable = table
@@ -45,7 +47,7 @@ export class IdentityMap {
   }
 
   delete(meta: EntityMetadata, id: unknown): void {
-    this.#tables.get(meta)?.delete(id)
+    this.#tables.get(meta.hierarchy.root)?.delete(id)
   }
 
   /**

@@ -164,6 +164,6 @@ export class PostgresDialect extends BaseDialect implements Dialect {
       // ALWAYS: the database alone hands out ids, so no writer can pick one that collides later.
       return `${name} ${COLUMN_SQL[column.type]} GENERATED ALWAYS AS IDENTITY PRIMARY KEY`
     }
-    return `${name} ${COLUMN_SQL[column.type]}${notNull ? ' NOT NULL' : ''}`
+    return `${name} ${COLUMN_SQL[column.type]}${notNull ? ' NOT NULL' : ''}${this.discriminatorDefaultSql(meta, column)}`
   }
 }

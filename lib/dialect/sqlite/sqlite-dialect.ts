@@ -154,6 +154,7 @@ export class SqliteDialect extends BaseDialect implements Dialect {
     }
     let sql = `${name} ${COLUMN_SQL[column.type]}`
     if (notNull) sql += ' NOT NULL'
+    sql += this.discriminatorDefaultSql(meta, column)
     if (column.type === 'boolean') sql += ` CHECK (${name} IN (0, 1))`
     const relation = meta.relationAtSlot[column.index]
     if (relation) sql += ` ${this.referencesSql(relation)}`
