@@ -39,6 +39,26 @@ describeEachDialect('concrete inheritance: reads and writes', (db) => {
     expect((await Customer.find()).map((person) => person.name)).toEqual(['dan'])
   })
 
+  it('streams a hierarchy batch by batch, each row as its own class, and a subclass only its own rows', async () => {
+    const reboot = await bootWithReboot(db, HIERARCHY)
+    for (let i = 0; i < 5; i++) {
+      new Person(`p${i}`)
+      new Employee(`e${i}`, i)
+      new Manager(`m${i}`, 100 + i)
+    }
+    await ORM.flush()
+    await reboot()
+    const everyone: string[] = []
+    for await (const person of Person.stream({ batchSize: 4, orderBy: { name: 'asc' } })) everyone.push(`${person.constructor.name}:${person.name}`)
+    expect(everyone).toHaveLength(15)
+    expect(everyone.slice(0, 3)).toEqual(['Employee:e0', 'Employee:e1', 'Employee:e2'])
+    expect(everyone).toContain('Manager:m4')
+    const employees: { name: string; constructor: unknown }[] = []
+    for await (const employee of Employee.stream({ batchSize: 3, where: { salary: [1, 101] } })) employees.push(employee)
+    expect(employees.map((employee) => (employee.constructor as { name: string }).name).sort()).toEqual(['Employee', 'Manager'])
+    expect(await Person.findOne({ where: { name: 'm1' } })).toBe(employees.find((employee) => employee.name === 'm1'))
+  })
+
   it('counts and finds by id within the class and its descendants only', async () => {
     await db.boot(HIERARCHY)
     const ann = new Person('ann')
