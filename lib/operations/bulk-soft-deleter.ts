@@ -7,7 +7,7 @@ import { auditNow, checkReason } from '../soft-delete/deletion-audit.js'
 import { mayShowRows, noteRowsChanged } from '../soft-delete/soft-delete-memory.js'
 import { runDeletedAtUpdate } from './deleted-at-update.js'
 import type { SoftDeleteHost } from './operation-host.js'
-import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
+import { afterRows, beforeSelectedRows, inBulkScope, whereHooked } from './hook-calls.js'
 import { typedError } from '../hooks/hook-runner.js'
 
 /** @internal `Class.softDelete({ where, reason })`: one UPDATE of the live rows that match (recording the actor and reason when audited). */
@@ -60,7 +60,7 @@ async function bulk(
       }
       const hooked = await beforeSelectedRows(host, connection, meta, mode, () => statements.selectUpdateWhere(meta, mode, where))
       // A bulk restore skips rows whose required parent stays soft-deleted (they must not come back under it).
-      const query = statements.updateWhere(meta, mode, where, stamp, audit)
+      const query = statements.updateWhere(meta, mode, whereHooked(meta, where, hooked), stamp, audit)
       const ids = await runDeletedAtUpdate(host, connection, meta, query, stamp, audit)
       await afterRows(host, meta, mode, mode === 'softDelete' ? 'bulkSoftDelete' : 'bulkRestore', ids, hooked)
       return ids.length

@@ -7,7 +7,7 @@ import { Reference, isStateful } from '../state/reference.js'
 import { checkTargets, checkValues, resolveTargets, type PlannedWrite } from './bulk-update-values.js'
 import { visibilityOf } from '../soft-delete/visibility.js'
 import { followVersions } from './deleted-at-update.js'
-import { afterRows, beforeSelectedRows, inBulkScope } from './hook-calls.js'
+import { afterRows, beforeSelectedRows, inBulkScope, whereHooked } from './hook-calls.js'
 import type { OperationHost } from './operation-host.js'
 import { typedError } from '../hooks/hook-runner.js'
 
@@ -37,7 +37,7 @@ export async function updateWhere(host: OperationHost, meta: EntityMetadata, opt
       const candidates = () => host.compiler.select(meta, { where, withDeleted: options?.withDeleted, onlyDeleted: options?.onlyDeleted })
       const hooked = await beforeSelectedRows(host, connection, meta, 'update', candidates)
       // After the flush, which inserted the new target instances of the caller's scope.
-      const query = updateWhereSql(host.compiler, meta, resolveTargets(meta, writes), now, where, visibility)
+      const query = updateWhereSql(host.compiler, meta, resolveTargets(meta, writes), now, whereHooked(meta, where, hooked), visibility)
       const rows = await connection.select(query.text, query.params, meta.needsSafeIntegers)
       const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
       applyToMemory(host, meta, writes, now, ids)

@@ -17,6 +17,17 @@ export interface HookedRows {
 }
 
 /**
+ * @internal A bulk form's `where` narrowed to the rows its before-hooks ran on: a row that another connection
+ * makes match after the before phase (possible at read committed on PostgreSQL) is then left alone rather
+ * than written without its hooks. The ids satisfied the caller's own id condition, so replacing it is an
+ * intersection. Without hooks, `where` as it is.
+ */
+export function whereHooked(meta: EntityMetadata, where: object, hooked: HookedRows | undefined): object {
+  if (!hooked) return where
+  return { ...where, [meta.idColumn.property]: hooked.instances.map((instance) => instance[STATE].values[0]) }
+}
+
+/**
  * @internal Before an operation writes the rows `ids` of `meta`: runs the class's before-hooks on them
  * (loading the rows not in memory). Returns undefined when no hook and no listener wants the event,
  * which costs nothing more.
