@@ -114,9 +114,11 @@ export class SoftDeleteCompiler {
    * `Class.purgeDeleted({ olderThan })`: the DELETE of the rows soft-deleted before `olderThan` that no
    * row of `dependencies` references (soft-deleted dependents included), returning their ids.
    */
-  purge(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date): CompiledQuery {
+  purge(meta: EntityMetadata, dependencies: ReadonlyMap<EntityMetadata, readonly RelationMetadata[]>, olderThan: Date, onlyIds?: readonly unknown[]): CompiledQuery {
     const params = new ParamList(this.#dialect)
-    const condition = this.#purgeable(meta, dependencies, olderThan, params)
+    let condition = this.#purgeable(meta, dependencies, olderThan, params)
+    // The rows whose hooks ran: one that became purgeable meanwhile waits for the next purge.
+    if (onlyIds) condition += ` AND ${params.inList(this.#quote(meta.idColumn.name), meta.idColumn.type, onlyIds)}`
     return { text: `DELETE FROM ${this.#quote(meta.tableName)} WHERE ${condition} RETURNING ${this.#quote(meta.idColumn.name)}`, params: params.values }
   }
 

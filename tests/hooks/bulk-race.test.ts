@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { BeforeSoftDelete, BeforeUpdate, Column, ORM, SoftDel } from '../../lib/index.js'
+import { BeforeDelete, BeforeSoftDelete, BeforeUpdate, Column, ORM, SoftDel } from '../../lib/index.js'
 import { describeEachDialect, type SecondConnection } from '../support/dialects.js'
 import { rawRows } from '../support/raw-sql.js'
 
@@ -9,6 +9,8 @@ import { rawRows } from '../support/raw-sql.js'
 // lets one writer at a time hold the database, so the race cannot happen there.
 
 let other: SecondConnection | undefined
+/** The row the other connection commits during the first hook. */
+let lateRow = `INSERT INTO ticket (created_at, updated_at, queue, label) VALUES (now(), now(), 'a', 'late')`
 const hooked: string[] = []
 
 class Ticket extends SoftDel {
@@ -19,12 +21,12 @@ class Ticket extends SoftDel {
     this.queue = queue
     this.label = label
   }
-  @BeforeSoftDelete() @BeforeUpdate() async before(): Promise<void> {
+  @BeforeSoftDelete() @BeforeUpdate() @BeforeDelete() async before(): Promise<void> {
     hooked.push(this.label)
     // The first hook lets another connection commit one more row that matches the bulk call's where.
     const connection = other
     other = undefined
-    await connection?.run(`INSERT INTO ticket (created_at, updated_at, queue, label) VALUES (now(), now(), 'a', 'late')`)
+    await connection?.run(lateRow)
   }
 }
 
@@ -54,5 +56,21 @@ describeEachDialect('bulk forms with before-hooks, racing another connection', (
     await connection.close()
     expect(hooked.sort()).toEqual(['one', 'two'])
     expect(await rawRows(`SELECT label FROM ticket WHERE queue = 'a'`)).toEqual([{ label: 'late' }])
+  })
+
+  it('purges only the rows whose hooks ran, not a row soft-deleted long ago by another connection meanwhile', async () => {
+    const connection = await seed()
+    const tickets = await Ticket.find()
+    for (const ticket of tickets) ticket.isDeleted = true
+    await ORM.flush()
+    await rawRows(`UPDATE ticket SET deleted_at = now() - interval '10 days'`)
+    hooked.length = 0
+    lateRow = `INSERT INTO ticket (created_at, updated_at, deleted_at, queue, label) VALUES (now(), now(), now() - interval '10 days', 'a', 'late')`
+    other = connection
+    const { purged } = await Ticket.purgeDeleted({ olderThan: new Date(Date.now() - 86_400_000) })
+    await connection.close()
+    expect(purged).toBe(2)
+    expect(hooked.sort()).toEqual(['one', 'two'])
+    expect(await rawRows('SELECT label FROM ticket')).toEqual([{ label: 'late' }])
   })
 }, ['postgres'])
