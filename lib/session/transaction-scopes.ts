@@ -87,6 +87,9 @@ export class TransactionScopes {
       throw error
     } finally {
       this.#openTransactions--
+      // The ended scope can outlive the transaction (async resources created inside it keep its context):
+      // its journal must not keep every instance it touched alive.
+      work.journal?.clear()
     }
     // Committed: after-hooks join the enclosing transaction's, or run now; their error reaches the caller.
     await host.hooks.committed(work, parent)
