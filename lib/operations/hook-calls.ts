@@ -23,8 +23,12 @@ export interface HookedRows {
  * intersection. Without hooks, `where` as it is.
  */
 export function whereHooked(meta: EntityMetadata, where: object, hooked: HookedRows | undefined): object {
-  if (!hooked) return where
-  return { ...where, [meta.idColumn.property]: hooked.instances.map((instance) => instance[STATE].values[0]) }
+  return hooked ? { ...where, [meta.idColumn.property]: hookedIds(hooked) } : where
+}
+
+/** @internal The ids of the rows the before-hooks ran on (undefined: the class has no hook for the event). */
+export function hookedIds(hooked: HookedRows | undefined): unknown[] | undefined {
+  return hooked?.instances.map((instance) => instance[STATE].values[0])
 }
 
 /**

@@ -4,8 +4,7 @@ import { SoftDeleteCompiler } from '../query/soft-delete-compiler.js'
 import { applyHardDelete } from '../session/applied-deletes.js'
 import { softDeletableMeta } from './bulk-soft-deleter.js'
 import type { SoftDeleteHost } from './operation-host.js'
-import { afterRows, beforeSelectedRows } from './hook-calls.js'
-import { STATE } from '../state/entity-state.js'
+import { afterRows, beforeSelectedRows, hookedIds } from './hook-calls.js'
 import { typedError } from '../hooks/hook-runner.js'
 
 /** What `purgeDeleted()` did: rows hard-deleted, and soft-deleted rows kept because dependents reference them. */
@@ -29,7 +28,7 @@ export async function purgeDeleted(host: SoftDeleteHost, ctor: object & { name: 
     try {
       const candidates = () => statements.selectPurgeable(meta, dependencies, olderThan as Date)
       const hooked = await beforeSelectedRows(host, work.connection, meta, 'delete', candidates)
-      const purge = statements.purge(meta, dependencies, olderThan as Date, hooked?.instances.map((instance) => instance[STATE].values[0]))
+      const purge = statements.purge(meta, dependencies, olderThan as Date, hookedIds(hooked))
       const rows = await work.connection.select(purge.text, purge.params, meta.needsSafeIntegers)
       const ids = rows.map((row) => host.dialect.decode(meta.idColumn.type, row[0]))
       await afterRows(host, meta, 'delete', 'purgeDeleted', ids, hooked)

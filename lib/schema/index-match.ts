@@ -17,7 +17,10 @@ export function uniqueIndexOf(meta: EntityMetadata, column: ColumnMetadata, tabl
   return table.indexes.find((index) => index.unique && index.partial === partial && index.columns.length === 1 && index.columns[0] === column.name)
 }
 
-/** @internal Whether some index serves lookups by the column: its own by name, or any index that starts with it. */
-export function hasLookupIndex(column: ColumnMetadata, table: DbTable): boolean {
-  return table.indexes.some((index) => index.name === column.lookupIndexName || (!index.partial && index.columns[0] === column.name))
+/**
+ * @internal Whether some index serves lookups by a column (an entity's foreign key, a junction's target key):
+ * the one veil-orm names `indexName`, or any whole-table index that starts with the column.
+ */
+export function hasLookupIndex(table: DbTable, columnName: string, indexName: string | undefined): boolean {
+  return table.indexes.some((index) => index.name === indexName || (!index.partial && index.columns[0] === columnName))
 }

@@ -97,7 +97,7 @@ function indexes(meta: EntityMetadata, column: ColumnMetadata, table: DbTable | 
   if (column.uniqueIndexName && !(table && uniqueIndexOf(meta, column, table))) {
     add('createUniqueIndex', meta.tableName, column.name, [dialect.createUniqueIndexSql(meta, column)], true)
   }
-  if (column.lookupIndexName && !(table && hasLookupIndex(column, table))) {
+  if (column.lookupIndexName && !(table && hasLookupIndex(table, column.name, column.lookupIndexName))) {
     add('createIndex', meta.tableName, column.name, [dialect.createIndexSql(meta.tableName, column.lookupIndexName, column.name)], true)
   }
 }
@@ -184,7 +184,7 @@ function diffJunction(junction: JunctionMetadata, table: DbTable | undefined, di
   const targetIndex = dialect.createIndexSql(junction.tableName, junction.targetIndexName, junction.targetColumn)
   if (!table) {
     add('createJunction', junction.tableName, undefined, [dialect.createJunctionTableSql(junction), targetIndex], true)
-  } else if (!table.indexes.some((index) => index.name === junction.targetIndexName || (!index.partial && index.columns[0] === junction.targetColumn))) {
+  } else if (!hasLookupIndex(table, junction.targetColumn, junction.targetIndexName)) {
     add('createIndex', junction.tableName, junction.targetColumn, [targetIndex], true)
   }
 }

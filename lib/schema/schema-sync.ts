@@ -75,7 +75,7 @@ export async function verifySchema(driver: Driver, registry: MetadataRegistry, l
         }
         const lacks = [
           column.uniqueIndexName && !uniqueIndexOf(meta, column, table) ? column.uniqueIndexName : undefined,
-          column.lookupIndexName && !hasLookupIndex(column, table) ? column.lookupIndexName : undefined,
+          column.lookupIndexName && !hasLookupIndex(table, column.name, column.lookupIndexName) ? column.lookupIndexName : undefined,
         ]
         for (const index of lacks) if (index) missing.push(`index "${index}" (${meta.className}.${column.property})`)
       }
